@@ -1,0 +1,61 @@
+# Entry points for people and CI. Every target installs what it needs, idempotently.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_DIR := $(shell infra/local/ensure-node.sh)
+export PATH := $(NODE_DIR):$(PATH)
+CDP := bin/cdp
+
+.PHONY: help install build lint typecheck up down status topics migrate test test-unit test-integration demo bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: node_modules/.install-stamp ## install Node dependencies (lockfile)
+
+build: install ## compile TypeScript to dist/
+	npx tsc -p tsconfig.build.json
+
+lint: install ## eslint and prettier
+	npx eslint .
+	npx prettier --check --log-level warn .
+
+typecheck: install ## type-check everything, tests included
+	npx tsc -p tsconfig.json --noEmit
+
+up: build ## install (when missing) and start Kafka, schema registry, Redis, ClickHouse
+	$(CDP) up
+
+down: build ## stop the local stack (data is kept)
+	$(CDP) down
+
+status: build ## show which local services are up
+	$(CDP) status
+
+topics: build ## create or update the Kafka topics and register the schemas
+	$(CDP) topics apply
+
+migrate: build ## apply ClickHouse migrations
+	$(CDP) migrate
+
+test-unit: install ## unit tests (no servers)
+	npx jest --selectProjects unit
+
+test-integration: up topics migrate ## integration and end-to-end tests against the real local stack
+	npx jest --selectProjects integration --runInBand
+
+test: lint typecheck test-unit test-integration ## everything CI runs
+
+demo: up topics migrate ## the end-to-end demo
+	$(CDP) demo
+
+bench: up topics migrate ## the benchmark (bench/README.md)
+	$(CDP) bench $(BENCH_ARGS)
+
+clean: ## remove build output (keeps .cdp data)
+	rm -rf dist

@@ -1,0 +1,8 @@
+// The services `cdp run` can host. Modules load lazily so one service's dependencies do not slow another.
+import type { ServiceDefinition } from '../common/runtime/service-definition';
+
+export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> = {};
+
+export function serviceNames(): string[] {
+  return Object.keys(SERVICE_LOADERS);
+}

@@ -1,0 +1,85 @@
+// The one configuration loader: every setting comes from the environment, parsed once by zod,
+// with defaults that point at the local stack started by `cdp up`.
+import path from 'node:path';
+import { z } from 'zod';
+
+export const repoRoot = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+function urlWithProtocols(protocols: string[]) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+}
+
+const brokerList = z
+  .string()
+  .transform((value) => value.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+  .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), {
+    message: 'must be a comma-separated list of host:port',
+  });
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const configSchema = z.object({
+  CDP_HOME: z.string().default(path.join(repoRoot, '.cdp')),
+  CDP_LOG_LEVEL: logLevel.default('info'),
+  CDP_KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
+  CDP_KAFKA_CLIENT_ID: z.string().min(1).default('cdp'),
+  CDP_SCHEMA_REGISTRY_URL: urlWithProtocols(['http:', 'https:']).default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  CDP_REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  CDP_CLICKHOUSE_URL: urlWithProtocols(['http:', 'https:']).default('http://127.0.0.1:8123'),
+  CDP_CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+    .default('cdp'),
+  CDP_CLICKHOUSE_USER: z.string().default('default'),
+  CDP_CLICKHOUSE_PASSWORD: z.string().default(''),
+  CDP_TENANTS_FILE: z.string().default(path.join(repoRoot, 'config', 'tenants.example.json')),
+  CDP_TOPIC_PARTITIONS: positiveInt.default(6),
+  CDP_KEY_CONCURRENCY: positiveInt.default(32),
+  CDP_PARTITIONS_CONCURRENTLY: positiveInt.default(3),
+  CDP_RETRY_INITIAL_MS: positiveInt.default(200),
+  CDP_RETRY_MAX_MS: positiveInt.default(30000),
+  CDP_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30000),
+  CDP_OPS_HOST: z.string().default('127.0.0.1'),
+  CDP_OPS_PORT: port.optional(),
+  CDP_COLLECTOR_HOST: z.string().default('127.0.0.1'),
+  CDP_COLLECTOR_PORT: port.default(8088),
+  CDP_LOCAL_KAFKA_CONTROLLER_PORT: port.default(9093),
+  CDP_LOCAL_CLICKHOUSE_TCP_PORT: port.default(9000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    // An empty variable means "unset" so that `CDP_X= cmd` falls back to the default.
+    if (key.startsWith('CDP_') && value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = configSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    const got = relevant[name];
+    throw new ConfigError(
+      `invalid configuration: ${name} ${issue?.message ?? 'is invalid'}${got === undefined ? '' : ` (got '${got}')`}`,
+    );
+  }
+  return parsed.data;
+}

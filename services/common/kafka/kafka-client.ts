@@ -1,0 +1,39 @@
+// The one place that builds a kafkajs client, so the rest of the code never imports kafkajs directly.
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import type { Config } from '../config';
+import { createLogger } from '../logger';
+
+export type { Kafka };
+
+const kafkaLog = createLogger('kafkajs');
+
+function toPino(level: KafkaLogLevel): 'error' | 'warn' | 'info' | 'debug' {
+  switch (level) {
+    case KafkaLogLevel.ERROR:
+    case KafkaLogLevel.NOTHING:
+      return 'error';
+    case KafkaLogLevel.WARN:
+      return 'warn';
+    case KafkaLogLevel.INFO:
+      return 'info';
+    default:
+      return 'debug';
+  }
+}
+
+export function createKafka(config: Pick<Config, 'CDP_KAFKA_BROKERS' | 'CDP_KAFKA_CLIENT_ID'>, clientId?: string): Kafka {
+  return new Kafka({
+    clientId: clientId ?? config.CDP_KAFKA_CLIENT_ID,
+    brokers: config.CDP_KAFKA_BROKERS,
+    // kafkajs's own connection retries are short; the runner and producer wrap their own backoff.
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    // kafkajs logs broker disconnects at ERROR during normal restarts; WARN keeps signal useful.
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...rest } = log;
+        kafkaLog[toPino(level)](rest, message);
+      },
+  });
+}

@@ -1,0 +1,53 @@
+// Hosts one or more services in this process: ops endpoints, signal handling, drain on shutdown.
+import type { Config } from '../config';
+import { createLogger } from '../logger';
+import { startOpsServer } from '../metrics/ops-server';
+import type { RunningService, ServiceDefinition } from './service-definition';
+
+export async function runServices(definitions: ServiceDefinition[], config: Config, opsPort: number): Promise<void> {
+  const logger = createLogger(definitions.length === 1 ? (definitions[0] as ServiceDefinition).name : 'cdp', config.CDP_LOG_LEVEL);
+  const running: { name: string; service: RunningService }[] = [];
+  let stopping = false;
+
+  const stopAll = async (reason: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'stopping: draining in-flight work');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: config.CDP_SHUTDOWN_TIMEOUT_MS }, 'drain timed out; exiting without a clean stop');
+      process.exit(1);
+    }, config.CDP_SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    // Reverse start order: consumers stop before the producers they feed.
+    for (const { name, service } of [...running].reverse()) {
+      try {
+        await service.stop();
+        logger.info({ service: name }, 'stopped');
+      } catch (err) {
+        logger.error({ service: name, err }, 'stop failed');
+      }
+    }
+    await ops.close();
+    clearTimeout(timer);
+  };
+
+  const ops = await startOpsServer(config.CDP_OPS_HOST, opsPort, async () => {
+    const states = await Promise.all(running.map(async (r) => [r.name, await r.service.healthy().catch(() => false)] as const));
+    return { ok: !stopping && states.every(([, ok]) => ok), detail: { services: Object.fromEntries(states) } };
+  });
+  logger.info({ url: `http://${config.CDP_OPS_HOST}:${ops.port}/metrics` }, 'ops endpoints up (/metrics, /healthz)');
+
+  process.once('SIGTERM', () => void stopAll('SIGTERM').then(() => process.exit(0)));
+  process.once('SIGINT', () => void stopAll('SIGINT').then(() => process.exit(0)));
+
+  for (const def of definitions) {
+    try {
+      running.push({ name: def.name, service: await def.start(config, logger.child({ service: def.name })) });
+      logger.info({ service: def.name }, 'started');
+    } catch (err) {
+      logger.error({ service: def.name, err }, 'failed to start');
+      await stopAll(`${def.name} failed to start`);
+      throw err;
+    }
+  }
+}
