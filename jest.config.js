@@ -2,6 +2,8 @@
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 
 module.exports = {
+  // Per-project testTimeout is ignored by jest; integration tests wait on real servers.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -14,7 +16,6 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
-      testTimeout: 120000,
     },
   ],
 };

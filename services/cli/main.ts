@@ -30,7 +30,10 @@ function action(run: (config: Config, ...args: string[]) => Promise<number> | nu
 
 const program = new Command('cdp').description('Customer data platform core').showHelpAfterError();
 
-program.command('up').description('install (when missing) and start the local stack, then health-check it').action(action(up));
+program
+  .command('up')
+  .description('install (when missing) and start the local stack, then health-check it')
+  .action(action(up));
 program.command('down').description('stop the local stack (data is kept)').action(action(down));
 program.command('status').description('health-check every service of the stack').action(action(status));
 program
@@ -39,7 +42,10 @@ program
   .description('run a service (or all of them) in this process until SIGTERM')
   .action(action(runCommand));
 const topics = program.command('topics').description('Kafka topics');
-topics.command('apply').description('create or update topics and register their schemas').action(action(topicsApply));
+topics
+  .command('apply')
+  .description('create or update topics and register their schemas')
+  .action(action(topicsApply));
 topics.command('list').description('the topics as defined in code').action(action(topicsList));
 program.command('migrate').description('apply ClickHouse migrations').action(action(migrateCommand));
 program

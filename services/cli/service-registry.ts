@@ -1,7 +1,9 @@
 // The services `cdp run` can host. Modules load lazily so one service's dependencies do not slow another.
 import type { ServiceDefinition } from '../common/runtime/service-definition';
 
-export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> = {};
+export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> = {
+  collector: async () => (await import('../collector/main')).collectorService,
+};
 
 export function serviceNames(): string[] {
   return Object.keys(SERVICE_LOADERS);

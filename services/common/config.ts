@@ -3,7 +3,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-export const repoRoot = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
+export const repoRoot = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []),
+);
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -23,7 +28,12 @@ function urlWithProtocols(protocols: string[]) {
 
 const brokerList = z
   .string()
-  .transform((value) => value.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b.length > 0),
+  )
   .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), {
     message: 'must be a comma-separated list of host:port',
   });
@@ -35,7 +45,9 @@ export const configSchema = z.object({
   CDP_LOG_LEVEL: logLevel.default('info'),
   CDP_KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
   CDP_KAFKA_CLIENT_ID: z.string().min(1).default('cdp'),
-  CDP_SCHEMA_REGISTRY_URL: urlWithProtocols(['http:', 'https:']).default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  CDP_SCHEMA_REGISTRY_URL: urlWithProtocols(['http:', 'https:']).default(
+    'http://127.0.0.1:8081/apis/ccompat/v7',
+  ),
   CDP_REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   CDP_CLICKHOUSE_URL: urlWithProtocols(['http:', 'https:']).default('http://127.0.0.1:8123'),
   CDP_CLICKHOUSE_DATABASE: z
@@ -55,6 +67,12 @@ export const configSchema = z.object({
   CDP_OPS_PORT: port.optional(),
   CDP_COLLECTOR_HOST: z.string().default('127.0.0.1'),
   CDP_COLLECTOR_PORT: port.default(8088),
+  // Segment's limits: 32 KB per event, 500 KB per batch request (measured on the decompressed body).
+  CDP_COLLECTOR_MAX_EVENT_BYTES: positiveInt.default(32 * 1024),
+  CDP_COLLECTOR_MAX_BATCH_BYTES: positiveInt.default(500 * 1024),
+  // Below the SDKs' 10 s HTTP timeout, so a client sees our 503 rather than its own timeout.
+  CDP_COLLECTOR_PRODUCE_TIMEOUT_MS: positiveInt.default(5000),
+  CDP_COLLECTOR_RETRY_AFTER_SECONDS: positiveInt.default(5),
   CDP_LOCAL_KAFKA_CONTROLLER_PORT: port.default(9093),
   CDP_LOCAL_CLICKHOUSE_TCP_PORT: port.default(9000),
 });

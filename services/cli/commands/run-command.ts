@@ -15,8 +15,11 @@ export async function runCommand(config: Config, name: string): Promise<number> 
     );
     return 2;
   }
-  const definitions = await Promise.all(names.map((n) => (SERVICE_LOADERS[n] as () => ReturnType<(typeof SERVICE_LOADERS)[string]>)()));
-  const opsPort = config.CDP_OPS_PORT ?? (definitions.length === 1 ? definitions[0]!.defaultOpsPort : ALL_OPS_PORT);
+  const definitions = await Promise.all(
+    names.map((n) => (SERVICE_LOADERS[n] as () => ReturnType<(typeof SERVICE_LOADERS)[string]>)()),
+  );
+  const opsPort =
+    config.CDP_OPS_PORT ?? (definitions.length === 1 ? definitions[0]!.defaultOpsPort : ALL_OPS_PORT);
   await runServices(definitions, config, opsPort);
   // Keep running: the services own the event loop until a signal stops them.
   return new Promise<number>(() => undefined);

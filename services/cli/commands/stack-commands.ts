@@ -17,9 +17,15 @@ export async function up(config: Config): Promise<number> {
   const services = stackServices(config);
   const local = services.filter(isLocal);
   if (local.length > 0) {
-    const result = await runStackScript(['up', ...local.map((s) => s.name)], stackScriptEnv(config, services), false);
+    const result = await runStackScript(
+      ['up', ...local.map((s) => s.name)],
+      stackScriptEnv(config, services),
+      false,
+    );
     if (result.code !== 0) {
-      process.stderr.write(`cdp up: the local stack did not start (exit ${result.code}); see the lines above\n`);
+      process.stderr.write(
+        `cdp up: the local stack did not start (exit ${result.code}); see the lines above\n`,
+      );
       return 1;
     }
   }
@@ -47,7 +53,11 @@ export async function down(config: Config): Promise<number> {
     console.log('nothing to stop: every service is external');
     return 0;
   }
-  const result = await runStackScript(['down', ...local.map((s) => s.name).reverse()], stackScriptEnv(config, services), true);
+  const result = await runStackScript(
+    ['down', ...local.map((s) => s.name).reverse()],
+    stackScriptEnv(config, services),
+    true,
+  );
   return result.code;
 }
 

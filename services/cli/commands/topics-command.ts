@@ -25,7 +25,9 @@ export async function topicsApply(config: Config): Promise<number> {
 export function topicsList(config: Config): number {
   for (const def of topicDefinitions(config)) {
     const retention = def.retentionMs < 0 ? 'forever' : `${Math.round(def.retentionMs / 86_400_000)}d`;
-    console.log(`${def.name.padEnd(30)} ${String(def.partitions).padStart(3)} partitions  ${def.cleanupPolicy.padEnd(7)} retention ${retention}`);
+    console.log(
+      `${def.name.padEnd(30)} ${String(def.partitions).padStart(3)} partitions  ${def.cleanupPolicy.padEnd(7)} retention ${retention}`,
+    );
   }
   return 0;
 }

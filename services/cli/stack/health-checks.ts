@@ -1,5 +1,6 @@
 // Real health checks: a Kafka produce+consume round trip, a registry GET, Redis PING, ClickHouse SELECT 1.
 import crypto from 'node:crypto';
+import { Partitioners } from 'kafkajs';
 import type { Config } from '../../common/config';
 import { createClickHouse } from '../../common/clickhouse/clickhouse-client';
 import { createKafka } from '../../common/kafka/kafka-client';
@@ -23,18 +24,27 @@ async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promi
 }
 
 async function kafkaRoundTrip(config: Config): Promise<void> {
-  const kafka = createKafka(config, 'cdp-healthcheck');
+  const kafka = createKafka(config, 'cdp-healthcheck', { quiet: true });
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `cdp-healthcheck-${crypto.randomUUID()}`;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   try {
     if (!(await admin.listTopics()).includes(HEALTH_TOPIC)) {
       await admin
         .createTopics({
           waitForLeaders: true,
-          topics: [{ topic: HEALTH_TOPIC, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+          topics: [
+            {
+              topic: HEALTH_TOPIC,
+              numPartitions: 1,
+              configEntries: [{ name: 'retention.ms', value: '3600000' }],
+            },
+          ],
         })
         .catch((err: unknown) => {
           if (!(err instanceof Error && /already exists/i.test(err.message))) throw err;
@@ -108,7 +118,11 @@ export async function checkHealth(name: StackServiceName, config: Config, timeou
 }
 
 /** Retries a check until it passes or the time is up; returns the last error message on failure. */
-export async function waitHealthy(name: StackServiceName, config: Config, totalMs: number): Promise<string | undefined> {
+export async function waitHealthy(
+  name: StackServiceName,
+  config: Config,
+  totalMs: number,
+): Promise<string | undefined> {
   const deadline = Date.now() + totalMs;
   let last = 'not checked';
   while (Date.now() < deadline) {

@@ -21,13 +21,26 @@ function fromUrl(url: string, defaultPort: number): { host: string; port: number
 }
 
 export function stackServices(config: Config): StackService[] {
-  const [kafkaHost = '127.0.0.1', kafkaPort = '9092'] = (config.CDP_KAFKA_BROKERS[0] ?? '127.0.0.1:9092').split(':');
+  const [kafkaHost = '127.0.0.1', kafkaPort = '9092'] = (
+    config.CDP_KAFKA_BROKERS[0] ?? '127.0.0.1:9092'
+  ).split(':');
   const registry = fromUrl(config.CDP_SCHEMA_REGISTRY_URL, 80);
   const redis = fromUrl(config.CDP_REDIS_URL, 6379);
   const clickhouse = fromUrl(config.CDP_CLICKHOUSE_URL, 8123);
   return [
-    { name: 'kafka', address: `${kafkaHost}:${kafkaPort}`, host: kafkaHost, port: Number(kafkaPort), envVar: 'CDP_KAFKA_BROKERS' },
-    { name: 'schema-registry', address: config.CDP_SCHEMA_REGISTRY_URL, ...registry, envVar: 'CDP_SCHEMA_REGISTRY_URL' },
+    {
+      name: 'kafka',
+      address: `${kafkaHost}:${kafkaPort}`,
+      host: kafkaHost,
+      port: Number(kafkaPort),
+      envVar: 'CDP_KAFKA_BROKERS',
+    },
+    {
+      name: 'schema-registry',
+      address: config.CDP_SCHEMA_REGISTRY_URL,
+      ...registry,
+      envVar: 'CDP_SCHEMA_REGISTRY_URL',
+    },
     { name: 'redis', address: config.CDP_REDIS_URL, ...redis, envVar: 'CDP_REDIS_URL' },
     { name: 'clickhouse', address: config.CDP_CLICKHOUSE_URL, ...clickhouse, envVar: 'CDP_CLICKHOUSE_URL' },
   ];

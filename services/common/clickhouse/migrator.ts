@@ -39,7 +39,9 @@ export async function migrate(
     query: `SELECT version, checksum FROM ${db}.schema_migrations FINAL`,
     format: 'JSONEachRow',
   });
-  const applied = new Map((await rs.json<{ version: number; checksum: string }>()).map((r) => [Number(r.version), r.checksum]));
+  const applied = new Map(
+    (await rs.json<{ version: number; checksum: string }>()).map((r) => [Number(r.version), r.checksum]),
+  );
   const version = await serverVersion(client);
   const results: MigrationResult[] = [];
 
@@ -55,7 +57,9 @@ export async function migrate(
       continue;
     }
     if (m.minServerVersion && !versionAtLeast(version, m.minServerVersion)) {
-      onProgress(`skipped  ${m.version}_${m.name} (needs ClickHouse >= ${m.minServerVersion}, server is ${version})`);
+      onProgress(
+        `skipped  ${m.version}_${m.name} (needs ClickHouse >= ${m.minServerVersion}, server is ${version})`,
+      );
       results.push({ version: m.version, name: m.name, status: 'skipped-server-too-old' });
       continue;
     }

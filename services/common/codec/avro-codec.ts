@@ -78,7 +78,9 @@ export class AvroCodec {
     try {
       return await this.registry.decode(
         buffer,
-        readerSchema ? { [SchemaType.AVRO]: { readerSchema: readerSchema as unknown as RawAvroSchema } } : undefined,
+        readerSchema
+          ? { [SchemaType.AVRO]: { readerSchema: readerSchema as unknown as RawAvroSchema } }
+          : undefined,
       );
     } catch (err) {
       const status = httpStatus(err);

@@ -56,7 +56,9 @@ export async function applyTopics(kafka: Kafka, defs: TopicDefinition[]): Promis
     }
     const toGrow = changes.flatMap((c) => (c.kind === 'add-partitions' ? [c.def] : []));
     if (toGrow.length > 0) {
-      await admin.createPartitions({ topicPartitions: toGrow.map((d) => ({ topic: d.name, count: d.partitions })) });
+      await admin.createPartitions({
+        topicPartitions: toGrow.map((d) => ({ topic: d.name, count: d.partitions })),
+      });
     }
     const toAlter = changes.flatMap((c) => (c.kind === 'alter-configs' ? [c.def] : []));
     if (toAlter.length > 0) {

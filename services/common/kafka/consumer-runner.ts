@@ -87,7 +87,12 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
         if (err instanceof PoisonMessageError) {
           runnerMessages.inc({ service, topic: message.topic, outcome: 'dlq' });
           logger.warn(
-            { topic: message.topic, partition: message.partition, offset: message.offset, error: err.message },
+            {
+              topic: message.topic,
+              partition: message.partition,
+              offset: message.offset,
+              error: err.message,
+            },
             'poison record sent to the DLQ',
           );
           return [deadLetter(message, options.dlqTopic, service, err.errorClass, err.message)];

@@ -21,14 +21,18 @@ function toPino(level: KafkaLogLevel): 'error' | 'warn' | 'info' | 'debug' {
   }
 }
 
-export function createKafka(config: Pick<Config, 'CDP_KAFKA_BROKERS' | 'CDP_KAFKA_CLIENT_ID'>, clientId?: string): Kafka {
+export function createKafka(
+  config: Pick<Config, 'CDP_KAFKA_BROKERS' | 'CDP_KAFKA_CLIENT_ID'>,
+  clientId?: string,
+  options: { quiet?: boolean } = {},
+): Kafka {
   return new Kafka({
     clientId: clientId ?? config.CDP_KAFKA_CLIENT_ID,
     brokers: config.CDP_KAFKA_BROKERS,
     // kafkajs's own connection retries are short; the runner and producer wrap their own backoff.
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
     // kafkajs logs broker disconnects at ERROR during normal restarts; WARN keeps signal useful.
-    logLevel: KafkaLogLevel.WARN,
+    logLevel: options.quiet ? KafkaLogLevel.NOTHING : KafkaLogLevel.WARN,
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {

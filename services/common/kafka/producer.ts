@@ -1,5 +1,5 @@
 // The one producer wrapper: idempotent, acks=all, grouped sends. Callers never see kafkajs types.
-import { CompressionTypes, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
 import { producedMessages } from '../metrics/registry';
 import type { Kafka } from './kafka-client';
 
@@ -29,6 +29,8 @@ export async function createProducer(kafka: Kafka, options: ProducerOptions = {}
     // One request in flight keeps per-partition order across internal retries.
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // Murmur2 like the Java client, so other producers agree on a key's partition.
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
   const timeoutMs = options.sendTimeoutMs;

@@ -4,8 +4,15 @@ import { createLogger } from '../logger';
 import { startOpsServer } from '../metrics/ops-server';
 import type { RunningService, ServiceDefinition } from './service-definition';
 
-export async function runServices(definitions: ServiceDefinition[], config: Config, opsPort: number): Promise<void> {
-  const logger = createLogger(definitions.length === 1 ? (definitions[0] as ServiceDefinition).name : 'cdp', config.CDP_LOG_LEVEL);
+export async function runServices(
+  definitions: ServiceDefinition[],
+  config: Config,
+  opsPort: number,
+): Promise<void> {
+  const logger = createLogger(
+    definitions.length === 1 ? (definitions[0] as ServiceDefinition).name : 'cdp',
+    config.CDP_LOG_LEVEL,
+  );
   const running: { name: string; service: RunningService }[] = [];
   let stopping = false;
 
@@ -14,7 +21,10 @@ export async function runServices(definitions: ServiceDefinition[], config: Conf
     stopping = true;
     logger.info({ reason }, 'stopping: draining in-flight work');
     const timer = setTimeout(() => {
-      logger.error({ timeoutMs: config.CDP_SHUTDOWN_TIMEOUT_MS }, 'drain timed out; exiting without a clean stop');
+      logger.error(
+        { timeoutMs: config.CDP_SHUTDOWN_TIMEOUT_MS },
+        'drain timed out; exiting without a clean stop',
+      );
       process.exit(1);
     }, config.CDP_SHUTDOWN_TIMEOUT_MS);
     timer.unref();
@@ -32,10 +42,18 @@ export async function runServices(definitions: ServiceDefinition[], config: Conf
   };
 
   const ops = await startOpsServer(config.CDP_OPS_HOST, opsPort, async () => {
-    const states = await Promise.all(running.map(async (r) => [r.name, await r.service.healthy().catch(() => false)] as const));
-    return { ok: !stopping && states.every(([, ok]) => ok), detail: { services: Object.fromEntries(states) } };
+    const states = await Promise.all(
+      running.map(async (r) => [r.name, await r.service.healthy().catch(() => false)] as const),
+    );
+    return {
+      ok: !stopping && states.every(([, ok]) => ok),
+      detail: { services: Object.fromEntries(states) },
+    };
   });
-  logger.info({ url: `http://${config.CDP_OPS_HOST}:${ops.port}/metrics` }, 'ops endpoints up (/metrics, /healthz)');
+  logger.info(
+    { url: `http://${config.CDP_OPS_HOST}:${ops.port}/metrics` },
+    'ops endpoints up (/metrics, /healthz)',
+  );
 
   process.once('SIGTERM', () => void stopAll('SIGTERM').then(() => process.exit(0)));
   process.once('SIGINT', () => void stopAll('SIGINT').then(() => process.exit(0)));

@@ -11,15 +11,27 @@ describe('loadConfig', () => {
   });
 
   it('parses overrides and treats empty variables as unset', () => {
-    const config = loadConfig({ CDP_KAFKA_BROKERS: 'a:1, b:2', CDP_TOPIC_PARTITIONS: '12', CDP_REDIS_URL: '' });
+    const config = loadConfig({
+      CDP_KAFKA_BROKERS: 'a:1, b:2',
+      CDP_TOPIC_PARTITIONS: '12',
+      CDP_REDIS_URL: '',
+    });
     expect(config.CDP_KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
     expect(config.CDP_TOPIC_PARTITIONS).toBe(12);
     expect(config.CDP_REDIS_URL).toBe('redis://127.0.0.1:6379');
   });
 
   it.each([
-    ['CDP_REDIS_URL', 'localhost:6379', /CDP_REDIS_URL must be a URL starting with redis:\/\/ or rediss:\/\//],
-    ['CDP_KAFKA_BROKERS', 'broker-without-port', /CDP_KAFKA_BROKERS must be a comma-separated list of host:port/],
+    [
+      'CDP_REDIS_URL',
+      'localhost:6379',
+      /CDP_REDIS_URL must be a URL starting with redis:\/\/ or rediss:\/\//,
+    ],
+    [
+      'CDP_KAFKA_BROKERS',
+      'broker-without-port',
+      /CDP_KAFKA_BROKERS must be a comma-separated list of host:port/,
+    ],
     ['CDP_TOPIC_PARTITIONS', '-3', /CDP_TOPIC_PARTITIONS/],
     ['CDP_COLLECTOR_PORT', '70000', /CDP_COLLECTOR_PORT/],
     ['CDP_LOG_LEVEL', 'loud', /CDP_LOG_LEVEL/],

@@ -16,7 +16,14 @@ function msg(offset: number, key: string | null): ConsumedMessage {
 
 describe('groupByKey', () => {
   it('keeps each key in offset order and puts keyless records alone', () => {
-    const groups = groupByKey([msg(0, 'a'), msg(1, 'b'), msg(2, 'a'), msg(3, null), msg(4, null), msg(5, 'b')]);
+    const groups = groupByKey([
+      msg(0, 'a'),
+      msg(1, 'b'),
+      msg(2, 'a'),
+      msg(3, null),
+      msg(4, null),
+      msg(5, 'b'),
+    ]);
     const asOffsets = groups.map((g) => g.map((x) => x.message.offset));
     expect(asOffsets).toEqual([['0', '2'], ['1', '5'], ['3'], ['4']]);
   });
@@ -60,7 +67,14 @@ describe('backoffMs', () => {
 describe('deadLetter', () => {
   it('keeps the original key, bytes and headers and adds why and where from', () => {
     const original = msg(41, 'k');
-    const dl = deadLetter(original, 'dlq', 'identity-resolver', 'DecodeError', 'bad magic byte', new Date('2026-01-01T00:00:00Z'));
+    const dl = deadLetter(
+      original,
+      'dlq',
+      'identity-resolver',
+      'DecodeError',
+      'bad magic byte',
+      new Date('2026-01-01T00:00:00Z'),
+    );
     expect(dl.topic).toBe('dlq');
     expect(dl.key).toEqual(original.key);
     expect(dl.value).toEqual(original.value);

@@ -1,11 +1,21 @@
-import { bindDatabase, parseMigration, sortMigrations } from '../../../services/common/clickhouse/migration-files';
+import {
+  bindDatabase,
+  parseMigration,
+  sortMigrations,
+} from '../../../services/common/clickhouse/migration-files';
 
 describe('migration files', () => {
   it('splits statements at line-ending semicolons and drops comments', () => {
-    const m = parseMigration('0002_add_things.sql', '-- why\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n\nCREATE TABLE b (y String) ENGINE = Memory;\n');
+    const m = parseMigration(
+      '0002_add_things.sql',
+      '-- why\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n\nCREATE TABLE b (y String) ENGINE = Memory;\n',
+    );
     expect(m.version).toBe(2);
     expect(m.name).toBe('add_things');
-    expect(m.statements).toEqual(['CREATE TABLE a (x UInt8) ENGINE = Memory', 'CREATE TABLE b (y String) ENGINE = Memory']);
+    expect(m.statements).toEqual([
+      'CREATE TABLE a (x UInt8) ENGINE = Memory',
+      'CREATE TABLE b (y String) ENGINE = Memory',
+    ]);
     expect(m.minServerVersion).toBeUndefined();
   });
 
@@ -22,7 +32,9 @@ describe('migration files', () => {
   });
 
   it('changes the checksum when the text changes', () => {
-    expect(parseMigration('0001_a.sql', 'SELECT 1').checksum).not.toBe(parseMigration('0001_a.sql', 'SELECT 2').checksum);
+    expect(parseMigration('0001_a.sql', 'SELECT 1').checksum).not.toBe(
+      parseMigration('0001_a.sql', 'SELECT 2').checksum,
+    );
   });
 
   it('binds the database placeholder', () => {

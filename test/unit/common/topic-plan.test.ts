@@ -13,18 +13,32 @@ describe('planTopicChanges', () => {
   });
 
   it('leaves a matching topic alone, so applying twice is a no-op', () => {
-    const existing = [{ name: raw.name, partitions: 6, configs: { 'cleanup.policy': 'delete', 'retention.ms': String(raw.retentionMs) } }];
+    const existing = [
+      {
+        name: raw.name,
+        partitions: 6,
+        configs: { 'cleanup.policy': 'delete', 'retention.ms': String(raw.retentionMs) },
+      },
+    ];
     expect(planTopicChanges([raw], existing)).toEqual([{ kind: 'unchanged', def: raw }]);
   });
 
   it('grows partitions and fixes drifted configs', () => {
-    const existing = [{ name: profiles.name, partitions: 3, configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } }];
+    const existing = [
+      { name: profiles.name, partitions: 3, configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } },
+    ];
     const kinds = planTopicChanges([profiles], existing).map((c) => c.kind);
     expect(kinds).toEqual(['add-partitions', 'alter-configs']);
   });
 
   it('never tries to shrink a topic', () => {
-    const existing = [{ name: raw.name, partitions: 12, configs: { 'cleanup.policy': 'delete', 'retention.ms': String(raw.retentionMs) } }];
+    const existing = [
+      {
+        name: raw.name,
+        partitions: 12,
+        configs: { 'cleanup.policy': 'delete', 'retention.ms': String(raw.retentionMs) },
+      },
+    ];
     expect(planTopicChanges([raw], existing).map((c) => c.kind)).toEqual(['cannot-shrink']);
   });
 

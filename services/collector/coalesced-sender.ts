@@ -1,0 +1,71 @@
+// Group commit for Kafka sends: while one send is in flight, concurrent HTTP requests queue their
+// messages, and the next send carries all of them. Each request still resolves only after the
+// send holding its messages was acknowledged. (The idempotent producer allows one request in
+// flight per broker, so one send per HTTP request would cap throughput at one round trip each.)
+import type { OutgoingMessage } from '../common/kafka/producer';
+
+export interface MessageSender {
+  send(messages: OutgoingMessage[]): Promise<void>;
+}
+
+interface Waiter {
+  messages: OutgoingMessage[];
+  bytes: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function sizeOf(messages: OutgoingMessage[]): number {
+  let bytes = 0;
+  for (const m of messages)
+    bytes += (m.value?.length ?? 0) + (typeof m.key === 'string' ? m.key.length : (m.key?.length ?? 0));
+  return bytes;
+}
+
+/**
+ * @param maxBytes upper bound of one combined send (a single caller's messages always go, however
+ *   large); kept under Kafka's 1 MB per-partition batch default even if every key hashed alike.
+ */
+export function coalescedSender(inner: MessageSender, maxBytes = 900 * 1024): MessageSender {
+  let queue: Waiter[] = [];
+  let inFlight = false;
+
+  function pump(): void {
+    if (inFlight || queue.length === 0) return;
+    const group: Waiter[] = [];
+    let bytes = 0;
+    while (queue.length > 0) {
+      const next = queue[0] as Waiter;
+      if (group.length > 0 && bytes + next.bytes > maxBytes) break;
+      group.push(next);
+      bytes += next.bytes;
+      queue.shift();
+    }
+    inFlight = true;
+    inner.send(group.flatMap((w) => w.messages)).then(
+      () => {
+        for (const w of group) w.resolve();
+        inFlight = false;
+        pump();
+      },
+      (err: unknown) => {
+        // Kafka just failed a send: the queued requests would wait a full timeout each only to
+        // fail too, so they fail now and their clients retry.
+        const failed = [...group, ...queue];
+        queue = [];
+        inFlight = false;
+        for (const w of failed) w.reject(err);
+      },
+    );
+  }
+
+  return {
+    send(messages) {
+      if (messages.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ messages, bytes: sizeOf(messages), resolve, reject });
+        pump();
+      });
+    },
+  };
+}

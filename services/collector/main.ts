@@ -1,0 +1,83 @@
+// Wiring of the collector: tenants file, Kafka producer, Avro codec, HTTP server.
+import type { AddressInfo } from 'node:net';
+import { AvroCodec } from '../common/codec/avro-codec';
+import { loadConfig, type Config } from '../common/config';
+import { createEventProducer } from '../common/events/event-producer';
+import { createKafka } from '../common/kafka/kafka-client';
+import { createProducer } from '../common/kafka/producer';
+import type { Logger } from '../common/logger';
+import { runServices } from '../common/runtime/run-services';
+import type { RunningService, ServiceDefinition } from '../common/runtime/service-definition';
+import { loadTenants, type TenantDirectory } from '../common/tenants';
+import { buildCollectorApp } from './collector-app';
+import { coalescedSender } from './coalesced-sender';
+
+export interface RunningCollector extends RunningService {
+  /** The bound port (useful when configured as 0). */
+  port: number;
+}
+
+export interface CollectorOverrides {
+  /** Tests write to a topic of their own; production writes to cdp.events.raw.v1. */
+  topic?: string;
+  tenants?: TenantDirectory;
+}
+
+export async function startCollector(
+  config: Config,
+  logger: Logger,
+  overrides: CollectorOverrides = {},
+): Promise<RunningCollector> {
+  const tenants = overrides.tenants ?? loadTenants(config.CDP_TENANTS_FILE);
+  const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-collector`);
+  const producer = await createProducer(kafka, { sendTimeoutMs: config.CDP_COLLECTOR_PRODUCE_TIMEOUT_MS });
+  const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
+  const events = createEventProducer({ codec, producer: coalescedSender(producer), topic: overrides.topic });
+  const app = await buildCollectorApp({
+    tenants,
+    publish: (batch) => events.publish(batch),
+    limits: {
+      maxEventBytes: config.CDP_COLLECTOR_MAX_EVENT_BYTES,
+      maxBatchBytes: config.CDP_COLLECTOR_MAX_BATCH_BYTES,
+    },
+    retryAfterSeconds: config.CDP_COLLECTOR_RETRY_AFTER_SECONDS,
+    logger,
+  });
+  try {
+    await app.listen({ host: config.CDP_COLLECTOR_HOST, port: config.CDP_COLLECTOR_PORT });
+  } catch (err) {
+    await producer.disconnect();
+    throw err;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  logger.info(
+    { url: `http://${config.CDP_COLLECTOR_HOST}:${port}`, topic: events.topic },
+    'collector listening',
+  );
+  return {
+    port,
+    // Closing fastify waits for in-flight requests, whose events are then acknowledged or answered 503.
+    stop: async () => {
+      await app.close();
+      await producer.disconnect();
+    },
+    healthy: async () => true,
+  };
+}
+
+export const collectorService: ServiceDefinition = {
+  name: 'collector',
+  description: 'Segment-compatible HTTP tracking API writing to cdp.events.raw.v1',
+  defaultOpsPort: 9101,
+  start: (config, logger) => startCollector(config, logger),
+};
+
+if (require.main === module) {
+  const config = loadConfig();
+  runServices([collectorService], config, config.CDP_OPS_PORT ?? collectorService.defaultOpsPort).catch(
+    (err: unknown) => {
+      process.stderr.write(`collector: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

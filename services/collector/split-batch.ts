@@ -1,0 +1,81 @@
+// A request body -> the events to write and the ones rejected (by index), so one bad message in a
+// batch never costs the good ones.
+import type { CdpEvent, EventType } from '../common/events/event-model';
+import type { EventIssue } from '../common/events/event-issues';
+import { isJsonObject, normalizeMessage, type MessageContext } from './normalize-message';
+import { jsonByteSize, type SizeLimits } from './size-limits';
+
+export interface RejectedMessage {
+  index: number;
+  messageId?: string;
+  issues: EventIssue[];
+}
+
+export type SplitOutcome =
+  | { kind: 'events'; accepted: CdpEvent[]; rejected: RejectedMessage[] }
+  /** The body as a whole is unusable (not an object, no batch array): nothing to split. */
+  | { kind: 'invalid-body'; issues: EventIssue[] };
+
+export interface RequestContext {
+  tenant: string;
+  receivedAt: number;
+  limits: SizeLimits;
+  newMessageId: () => string;
+}
+
+function messageIdOf(raw: unknown): string | undefined {
+  return isJsonObject(raw) && typeof raw.messageId === 'string' ? raw.messageId : undefined;
+}
+
+function collect(
+  messages: readonly unknown[],
+  base: Omit<MessageContext, 'tenant' | 'receivedAt' | 'newMessageId'>,
+  req: RequestContext,
+): SplitOutcome {
+  const accepted: CdpEvent[] = [];
+  const rejected: RejectedMessage[] = [];
+  messages.forEach((raw, index) => {
+    const messageId = messageIdOf(raw);
+    const size = jsonByteSize(raw);
+    if (size > req.limits.maxEventBytes) {
+      const message = `event is ${size} bytes, over the ${req.limits.maxEventBytes}-byte limit`;
+      rejected.push({ index, messageId, issues: [{ reason: 'event_too_large', field: '', message }] });
+      return;
+    }
+    const outcome = normalizeMessage(raw, {
+      ...base,
+      tenant: req.tenant,
+      receivedAt: req.receivedAt,
+      newMessageId: req.newMessageId,
+    });
+    if (outcome.ok) accepted.push(outcome.event);
+    else rejected.push({ index, messageId, issues: outcome.issues });
+  });
+  return { kind: 'events', accepted, rejected };
+}
+
+/** Body of /v1/identify, /v1/track, ...: one message, its type given by the route. */
+export function splitSingle(body: unknown, routeType: EventType, req: RequestContext): SplitOutcome {
+  return collect([body], { routeType }, req);
+}
+
+/** Body of /v1/batch and /v1/import: { batch: [...], sentAt?, context?, integrations? }. */
+export function splitBatch(body: unknown, req: RequestContext): SplitOutcome {
+  if (!isJsonObject(body)) {
+    return {
+      kind: 'invalid-body',
+      issues: [{ reason: 'not_an_object', field: '', message: 'body must be a JSON object' }],
+    };
+  }
+  if (!Array.isArray(body.batch) || body.batch.length === 0) {
+    return {
+      kind: 'invalid-body',
+      issues: [{ reason: 'invalid_field', field: 'batch', message: 'must be a non-empty array of events' }],
+    };
+  }
+  return collect(
+    body.batch,
+    { batchSentAt: body.sentAt, batchContext: body.context, batchIntegrations: body.integrations },
+    req,
+  );
+}

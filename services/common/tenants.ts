@@ -1,0 +1,99 @@
+// Tenants and their write keys, from the JSON file named by CDP_TENANTS_FILE. Each tenant may carry
+// identity rules that the identity resolver validates with its own schema.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const tenantId = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    'must be 1-64 characters of a-z, 0-9, _ or -, starting with a letter or digit',
+  );
+
+export const tenantSchema = z.object({
+  id: tenantId,
+  writeKeys: z.array(z.string().min(8, 'write keys must be at least 8 characters')).min(1),
+  identity: z.unknown().optional(),
+});
+
+export const tenantsFileSchema = z
+  .object({ tenants: z.array(tenantSchema).min(1) })
+  .superRefine((file, ctx) => {
+    const ids = new Set<string>();
+    const keys = new Map<string, string>();
+    file.tenants.forEach((t, i) => {
+      if (ids.has(t.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'id'],
+          message: `duplicate tenant id '${t.id}'`,
+        });
+      ids.add(t.id);
+      t.writeKeys.forEach((k, j) => {
+        const owner = keys.get(k);
+        if (owner !== undefined) {
+          // A key shared by two tenants would make attribution ambiguous.
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', i, 'writeKeys', j],
+            message: `write key already used by tenant '${owner}'`,
+          });
+        }
+        keys.set(k, t.id);
+      });
+    });
+  });
+
+export type Tenant = z.infer<typeof tenantSchema>;
+export type TenantsFile = z.infer<typeof tenantsFileSchema>;
+
+export class TenantsFileError extends Error {
+  override name = 'TenantsFileError';
+}
+
+export interface TenantDirectory {
+  tenants: readonly Tenant[];
+  byWriteKey(writeKey: string): Tenant | undefined;
+  byId(id: string): Tenant | undefined;
+}
+
+export function tenantDirectory(file: TenantsFile): TenantDirectory {
+  const keys = new Map<string, Tenant>();
+  const ids = new Map<string, Tenant>();
+  for (const t of file.tenants) {
+    ids.set(t.id, t);
+    for (const k of t.writeKeys) keys.set(k, t);
+  }
+  return { tenants: file.tenants, byWriteKey: (k) => keys.get(k), byId: (id) => ids.get(id) };
+}
+
+/** Parses file contents; throws TenantsFileError whose message is one line naming the file and problem. */
+export function parseTenantsFile(contents: string, fileName: string): TenantsFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(contents);
+  } catch (err) {
+    throw new TenantsFileError(`invalid tenants file ${fileName}: not JSON (${(err as Error).message})`);
+  }
+  const parsed = tenantsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.map(String).join('.') : '(top level)';
+    throw new TenantsFileError(
+      `invalid tenants file ${fileName}: ${where} ${issue?.message ?? 'is invalid'}`,
+    );
+  }
+  return parsed.data;
+}
+
+export function loadTenants(fileName: string): TenantDirectory {
+  let contents: string;
+  try {
+    contents = readFileSync(fileName, 'utf8');
+  } catch (err) {
+    throw new TenantsFileError(
+      `cannot read tenants file ${fileName}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return tenantDirectory(parseTenantsFile(contents, fileName));
+}

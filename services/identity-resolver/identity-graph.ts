@@ -1,0 +1,186 @@
+// The Redis-backed identity graph: typed calls over the Lua scripts in ./lua. One EVALSHA per
+// event; Kafka knows nothing of this file and this file knows nothing of Kafka.
+import type { Redis } from 'ioredis';
+import { normalizeIdentifier } from './extract-identifiers';
+import type { IdentityEventInput } from './identity-event';
+import {
+  outcomeFromLua,
+  snapshotFromLua,
+  type IdentityOutcome,
+  type IdentityRejection,
+  type ProfileSnapshot,
+} from './identity-outcome';
+import { DEFAULT_IDENTITY_RULES, OTHER_TYPES, type IdentityRules } from './identity-rules';
+import { loadLuaScript, runLuaScript, type LuaScript } from './lua-scripts';
+import { prepareResolution, type ResolutionRequest } from './prepare-resolution';
+import { dedupeKey, identifierIndexKey, tenantPrefix } from './redis-keys';
+import { encodeTraitEntry } from './trait-operations';
+
+const KIND_CODE = { set: 's', set_once: 'o', unset: 'u' } as const;
+
+interface LuaRules {
+  rank: Record<string, number>;
+  otherRank: number;
+  limits: Record<string, number>;
+  defaultLimit: number;
+  maxIds: number;
+  maxMerges: number;
+}
+
+const luaRulesCache = new WeakMap<IdentityRules, LuaRules>();
+
+function luaRules(rules: IdentityRules): LuaRules {
+  let compiled = luaRulesCache.get(rules);
+  if (compiled === undefined) {
+    const rank: Record<string, number> = {};
+    rules.priority.forEach((type, index) => {
+      if (type !== OTHER_TYPES) rank[type] = index;
+    });
+    const others = rules.priority.indexOf(OTHER_TYPES);
+    compiled = {
+      rank,
+      otherRank: others >= 0 ? others : rules.priority.length,
+      limits: { ...rules.limits },
+      defaultLimit: rules.defaultLimit,
+      maxIds: rules.maxIdentifiersPerProfile,
+      maxMerges: rules.maxMergesPerProfile,
+    };
+    luaRulesCache.set(rules, compiled);
+  }
+  return compiled;
+}
+
+export type RestoreResult = 'restored' | 'stale' | 'merged';
+
+export class IdentityGraph {
+  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-2.lua');
+  private readonly getScript: LuaScript = loadLuaScript('get-profile-1.lua');
+  private readonly restoreScript: LuaScript = loadLuaScript('restore-profile-1.lua');
+
+  constructor(private readonly redis: Redis) {}
+
+  /** Applies one event under the tenant's rules. Invalid envelopes come back as a rejection. */
+  async resolveEvent(
+    event: IdentityEventInput,
+    rules: IdentityRules,
+  ): Promise<IdentityOutcome | IdentityRejection> {
+    const prepared = prepareResolution(event, rules);
+    if (!prepared.ok) {
+      return {
+        status: 'rejected',
+        tenant: String(event.tenant),
+        messageId: String(event.messageId),
+        reason: prepared.reason,
+      };
+    }
+    return this.resolveRequest(prepared.request, rules);
+  }
+
+  async resolveRequest(request: ResolutionRequest, rules: IdentityRules): Promise<IdentityOutcome> {
+    const { tenant, messageId, refused, warnings } = request;
+    if (request.identifiers.length === 0) {
+      // Nothing to resolve against: the graph is untouched, so there is nothing to dedupe either.
+      return {
+        status: 'unresolved',
+        duplicate: false,
+        tenant,
+        messageId,
+        profileId: null,
+        created: false,
+        changed: false,
+        mergedFrom: [],
+        identifiersAdded: [],
+        identifiersRefused: refused,
+        traitsChanged: [],
+        tombstones: [],
+        warnings,
+        profile: null,
+      };
+    }
+    const payload = JSON.stringify({
+      prefix: tenantPrefix(tenant),
+      ts: request.timestampMs,
+      ttlMs: rules.dedupeWindowSeconds * 1000,
+      ids: request.identifiers.map((i) => [i.identifier, i.candidateProfileId]),
+      traits: request.traitOperations.map((op) => [op.name, KIND_CODE[op.kind], op.value ?? '']),
+      rules: luaRules(rules),
+    });
+    let reply: unknown;
+    try {
+      reply = await runLuaScript(
+        this.redis,
+        this.resolveScript,
+        [identifierIndexKey(tenant), dedupeKey(tenant, messageId)],
+        [payload],
+      );
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(`identity graph: resolving message ${messageId} of tenant ${tenant} failed: ${why}`, {
+        cause: error,
+      });
+    }
+    return outcomeFromLua(reply, { tenant, messageId, refused, warnings });
+  }
+
+  /**
+   * The live profile holding `type:value` (normalized here, so `email:Ann@X.com ` works), or null.
+   * Throws on a malformed identifier: callers taking user input validate it first with
+   * normalizeIdentifier.
+   */
+  async getProfileByIdentifier(
+    tenant: string,
+    identifier: string,
+    rules: IdentityRules = DEFAULT_IDENTITY_RULES,
+  ): Promise<ProfileSnapshot | null> {
+    const normalized = normalizeIdentifier(identifier, rules);
+    if (!normalized.ok)
+      throw new Error(`invalid identifier ${JSON.stringify(identifier)}: ${normalized.reason}`);
+    return this.readProfile(tenant, 'identifier', normalized.identifier);
+  }
+
+  /** The live profile for a profile id, following merged_into pointers; null when unknown. */
+  async getProfile(tenant: string, profileId: string): Promise<ProfileSnapshot | null> {
+    return this.readProfile(tenant, 'profile', profileId);
+  }
+
+  /** Writes one snapshot from the compacted profiles topic back (see restore-profile-1.lua). */
+  async restoreProfile(tenant: string, snapshot: ProfileSnapshot): Promise<RestoreResult> {
+    const payload = JSON.stringify({
+      profileId: snapshot.profileId,
+      version: snapshot.version,
+      firstSeen: Date.parse(snapshot.firstSeen),
+      lastSeen: Date.parse(snapshot.lastSeen),
+      identifiers: snapshot.identifiers,
+      traits: Object.fromEntries(
+        Object.entries(snapshot.traitState).map(([name, e]) => [name, encodeTraitEntry(e)]),
+      ),
+      mergedFrom: snapshot.mergedFrom,
+    });
+    const reply = await runLuaScript(
+      this.redis,
+      this.restoreScript,
+      [identifierIndexKey(tenant)],
+      [tenantPrefix(tenant), payload],
+    );
+    if (reply === 'restored' || reply === 'stale' || reply === 'merged') return reply;
+    throw new Error(
+      `identity graph: unexpected reply restoring profile ${snapshot.profileId}: ${String(reply)}`,
+    );
+  }
+
+  private async readProfile(
+    tenant: string,
+    by: 'identifier' | 'profile',
+    value: string,
+  ): Promise<ProfileSnapshot | null> {
+    const reply = await runLuaScript(
+      this.redis,
+      this.getScript,
+      [identifierIndexKey(tenant)],
+      [tenantPrefix(tenant), by, value],
+    );
+    if (reply === null) return null;
+    if (typeof reply !== 'string') throw new Error(`identity graph: unexpected reply reading ${by} ${value}`);
+    return snapshotFromLua(JSON.parse(reply));
+  }
+}

@@ -1,0 +1,58 @@
+// The pure half of resolving an event: everything that needs no graph state (validation,
+// identifier extraction, candidate profile ids, trait operations), producing the request the Lua
+// script and the reference model both consume.
+import { extractIdentifiers } from './extract-identifiers';
+import type { IdentityEventInput, IdentityWarning, RefusedIdentifier } from './identity-event';
+import type { IdentityRules } from './identity-rules';
+import { profileIdFor } from './profile-id';
+import { TENANT_PATTERN } from './redis-keys';
+import { extractTraitOperations, type TraitOperation } from './trait-operations';
+
+export const MAX_MESSAGE_ID_LENGTH = 100;
+
+export interface ResolutionRequest {
+  tenant: string;
+  messageId: string;
+  timestampMs: number;
+  /** Highest priority first; the id a new profile would get if this identifier came first. */
+  identifiers: { identifier: string; candidateProfileId: string }[];
+  traitOperations: TraitOperation[];
+  /** Refused before the graph was consulted (blocked or invalid values). */
+  refused: RefusedIdentifier[];
+  warnings: IdentityWarning[];
+}
+
+export type PrepareResult = { ok: true; request: ResolutionRequest } | { ok: false; reason: string };
+
+export function prepareResolution(event: IdentityEventInput, rules: IdentityRules): PrepareResult {
+  if (typeof event.tenant !== 'string' || !TENANT_PATTERN.test(event.tenant)) {
+    return { ok: false, reason: `invalid tenant ${JSON.stringify(event.tenant)}` };
+  }
+  if (typeof event.messageId !== 'string' || event.messageId.length === 0) {
+    return { ok: false, reason: 'messageId is required' };
+  }
+  if (event.messageId.length > MAX_MESSAGE_ID_LENGTH) {
+    return { ok: false, reason: `messageId is longer than ${MAX_MESSAGE_ID_LENGTH} characters` };
+  }
+  const timestampMs = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : Number.NaN;
+  if (!Number.isFinite(timestampMs)) {
+    return { ok: false, reason: `timestamp ${JSON.stringify(event.timestamp)} is not an ISO 8601 date` };
+  }
+  const extracted = extractIdentifiers(event, rules);
+  const traits = extractTraitOperations(event);
+  return {
+    ok: true,
+    request: {
+      tenant: event.tenant,
+      messageId: event.messageId,
+      timestampMs,
+      identifiers: extracted.identifiers.map((identifier) => ({
+        identifier,
+        candidateProfileId: profileIdFor(event.tenant, identifier),
+      })),
+      traitOperations: traits.operations,
+      refused: extracted.refused,
+      warnings: [...extracted.warnings, ...traits.warnings],
+    },
+  };
+}

@@ -1,0 +1,30 @@
+// Key layout of the identity graph. Every key of a tenant starts with the hash tag `{t:<tenant>}`,
+// so the whole graph of a tenant lives in one Redis Cluster slot and one script can touch it.
+//   {t:<tenant>}:idx              hash  `type:value` -> profile id (always the live root profile)
+//   {t:<tenant>}:p:<profileId>    hash  one profile (fields in lua/includes/profile-state.lua)
+//   {t:<tenant>}:m:<messageId>    string profile id the message resolved to, TTL = dedupe window
+
+export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function assertTenant(tenant: string): void {
+  if (!TENANT_PATTERN.test(tenant)) {
+    throw new Error(`invalid tenant id ${JSON.stringify(tenant)}: letters, digits, _ . - (max 64)`);
+  }
+}
+
+export function tenantPrefix(tenant: string): string {
+  assertTenant(tenant);
+  return `{t:${tenant}}`;
+}
+
+export function identifierIndexKey(tenant: string): string {
+  return `${tenantPrefix(tenant)}:idx`;
+}
+
+export function profileKey(tenant: string, profileId: string): string {
+  return `${tenantPrefix(tenant)}:p:${profileId}`;
+}
+
+export function dedupeKey(tenant: string, messageId: string): string {
+  return `${tenantPrefix(tenant)}:m:${messageId}`;
+}
