@@ -4,7 +4,7 @@ import { Partitioners } from 'kafkajs';
 import type { Config } from '../../common/config';
 import { createClickHouse } from '../../common/clickhouse/clickhouse-client';
 import { createKafka } from '../../common/kafka/kafka-client';
-import { createRedis } from '../../common/redis/redis-client';
+import Redis from 'ioredis';
 import type { StackServiceName } from './stack-services';
 
 const HEALTH_TOPIC = 'cdp.healthcheck';
@@ -85,9 +85,19 @@ async function registryGet(config: Config): Promise<void> {
 }
 
 async function redisPing(config: Config): Promise<void> {
-  const redis = createRedis(config.CDP_REDIS_URL, 'cdp-healthcheck');
-  redis.on('error', () => undefined);
+  // One attempt, no reconnects: a health check wants the real connection error, not a retry budget.
+  const redis = new Redis(config.CDP_REDIS_URL, {
+    connectionName: 'cdp-healthcheck',
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  let connectError: Error | undefined;
+  redis.on('error', (err: Error) => (connectError = err));
   try {
+    await redis.connect().catch((err: Error) => {
+      throw connectError ?? err;
+    });
     const pong = await redis.ping();
     if (pong !== 'PONG') throw new Error(`PING answered ${pong}`);
   } finally {

@@ -1,6 +1,6 @@
 // The one ClickHouse client factory (HTTP). Inserts use JSONEachRow; values never go into SQL text
 // except through escape-sql.ts.
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../config';
 
 export type { ClickHouseClient };
@@ -17,6 +17,8 @@ export function createClickHouse(
     request_timeout: 60_000,
     // Old servers (18.16) reject unknown settings, so send none by default.
     clickhouse_settings: {},
+    // Failures reach callers as rejected promises; the client's own console logging would duplicate them.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 
