@@ -1,7 +1,9 @@
 // The `cdp` command.
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
+import { identityRebuild } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
+import { profileGet } from './commands/profile-command';
 import { runCommand } from './commands/run-command';
 import { down, status, up } from './commands/stack-commands';
 import { topicsApply, topicsList } from './commands/topics-command';
@@ -48,6 +50,23 @@ topics
   .action(action(topicsApply));
 topics.command('list').description('the topics as defined in code').action(action(topicsList));
 program.command('migrate').description('apply ClickHouse migrations').action(action(migrateCommand));
+const profile = program.command('profile').description('profiles in the identity graph');
+profile
+  .command('get')
+  .argument('<identifier>', 'an identifier as type:value, e.g. email:ann@example.com')
+  .option('--tenant <tenant>', 'tenant id', 'demo')
+  .option('--json', 'print one JSON object')
+  .description('show the live profile holding an identifier')
+  // Options are bound here: action() passes only the string arguments on.
+  .action((identifier: string, options: { tenant: string; json?: boolean }) =>
+    action((config) => profileGet(config, identifier, options))(),
+  );
+const identity = program.command('identity').description('the identity graph');
+identity
+  .command('rebuild')
+  .option('--tenant <tenant>', 'restore only this tenant (default: every tenant)')
+  .description('restore the Redis identity graph from the compacted cdp.profiles.v1 topic')
+  .action((options: { tenant?: string }) => action((config) => identityRebuild(config, options))());
 program
   .command('demo')
   .description('run the end-to-end demo')

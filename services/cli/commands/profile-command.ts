@@ -1,0 +1,83 @@
+// `cdp profile get <type>:<value>`: the live profile holding an identifier, read from the Redis graph.
+import type { Config } from '../../common/config';
+import { createRedis } from '../../common/redis/redis-client';
+import { loadTenants } from '../../common/tenants';
+import { normalizeIdentifier } from '../../identity-resolver/extract-identifiers';
+import { IdentityGraph } from '../../identity-resolver/identity-graph';
+import type { ProfileSnapshot } from '../../identity-resolver/identity-outcome';
+import { parseIdentityRules } from '../../identity-resolver/identity-rules';
+
+export interface ProfileGetOptions {
+  tenant?: string;
+  json?: boolean;
+}
+
+/** The stable machine form: snake_case like the ClickHouse columns. */
+export function profileJson(tenant: string, p: ProfileSnapshot): Record<string, unknown> {
+  return {
+    tenant,
+    profile_id: p.profileId,
+    identifiers: p.identifiers,
+    traits: p.traits,
+    merged_from: p.mergedFrom,
+    version: p.version,
+    first_seen: p.firstSeen,
+    last_seen: p.lastSeen,
+  };
+}
+
+export function formatProfile(tenant: string, p: ProfileSnapshot): string {
+  const traitNames = Object.keys(p.traits);
+  const lines = [
+    `profile      ${p.profileId}  (tenant ${tenant}, version ${p.version})`,
+    `first seen   ${p.firstSeen}`,
+    `last seen    ${p.lastSeen}`,
+    `identifiers  ${p.identifiers.length}`,
+    ...p.identifiers.map((i) => `  ${i}`),
+    `traits       ${traitNames.length}`,
+    ...traitNames.map((name) => `  ${name} = ${JSON.stringify(p.traits[name])}`),
+    `merged from  ${p.mergedFrom.length === 0 ? '(none)' : p.mergedFrom.length}`,
+    ...p.mergedFrom.map((id) => `  ${id}`),
+  ];
+  return lines.join('\n');
+}
+
+export async function profileGet(
+  config: Config,
+  identifier: string,
+  options: ProfileGetOptions,
+): Promise<number> {
+  const tenantId = options.tenant ?? 'demo';
+  const tenant = loadTenants(config.CDP_TENANTS_FILE).byId(tenantId);
+  if (tenant === undefined) {
+    process.stderr.write(
+      `cdp profile get: unknown tenant '${tenantId}' (not in ${config.CDP_TENANTS_FILE})\n`,
+    );
+    return 2;
+  }
+  // The tenant's rules decide normalization (e.g. phoneDefaultRegion), as they did when resolving.
+  const rules = parseIdentityRules(tenant.identity, tenant.id);
+  const normalized = normalizeIdentifier(identifier, rules);
+  if (!normalized.ok) {
+    process.stderr.write(`cdp profile get: ${normalized.reason}\n`);
+    return 2;
+  }
+  const redis = createRedis(config.CDP_REDIS_URL, 'cdp-cli');
+  try {
+    const profile = await new IdentityGraph(redis).getProfileByIdentifier(
+      tenantId,
+      normalized.identifier,
+      rules,
+    );
+    if (profile === null) {
+      process.stderr.write(`cdp profile get: no profile has ${identifier} in tenant ${tenantId}\n`);
+      return 1;
+    }
+    console.log(
+      options.json ? JSON.stringify(profileJson(tenantId, profile)) : formatProfile(tenantId, profile),
+    );
+    return 0;
+  } finally {
+    await redis.quit();
+  }
+}

@@ -1,0 +1,122 @@
+// What the identity resolver publishes for one event, as plain records per output topic. Pure: the
+// handler encodes them; tests call this without Kafka or Redis.
+import { PoisonMessageError } from '../common/kafka/consumed-message';
+import type { RawEventRecord } from '../common/events/event-record';
+import type { IdentityOutcome, IdentityRejection } from './identity-outcome';
+import { toSnapshotRecord } from './profile-snapshot-record';
+
+export type OutputKind = 'resolved' | 'changes' | 'profiles' | 'merges' | 'warnings';
+
+export interface ResolverOutput {
+  kind: OutputKind;
+  key: string;
+  /** null: a tombstone on the compacted profiles topic. */
+  value: Record<string, unknown> | null;
+}
+
+function changeKind(outcome: IdentityOutcome): 'created' | 'merged' | 'updated' {
+  if (outcome.created) return 'created';
+  return outcome.mergedFrom.length > 0 ? 'merged' : 'updated';
+}
+
+/**
+ * Records for one resolved or duplicate event, in the order they should be sent. Throws
+ * PoisonMessageError for what can never resolve (a rejection, or no usable identifier), so the
+ * runner dead-letters the original bytes with the reason.
+ */
+export function buildResolverOutputs(
+  event: RawEventRecord,
+  outcome: IdentityOutcome | IdentityRejection,
+  now: Date,
+): ResolverOutput[] {
+  if (outcome.status === 'rejected') {
+    throw new PoisonMessageError(
+      `event ${outcome.messageId} rejected by the identity graph: ${outcome.reason}`,
+      'IdentityRejected',
+    );
+  }
+  if (outcome.status === 'unresolved') {
+    // No profile id exists to key a resolved event by; the DLQ keeps the bytes and says why.
+    const why = outcome.warnings.map((w) => w.message).join('; ');
+    throw new PoisonMessageError(
+      `event ${outcome.messageId} has no usable identifier${why ? `: ${why}` : ''}`,
+      'NoIdentifier',
+    );
+  }
+  const profile = outcome.profile;
+  // A duplicate whose profile is gone (deleted since) has nothing left to say.
+  if (profile === null || outcome.profileId === null) return [];
+
+  const at = now.getTime();
+  const { tenant, messageId } = outcome;
+  const profileId = outcome.profileId;
+  const outputs: ResolverOutput[] = [
+    // Re-sent for duplicates too: a redelivery after a crash between Redis and Kafka must not lose
+    // the event; consumers dedupe resolved events by messageId.
+    { kind: 'resolved', key: profileId, value: { ...event, profileId, resolvedAt: at } },
+  ];
+  if (outcome.changed && !outcome.duplicate) {
+    outputs.push({
+      kind: 'changes',
+      key: profileId,
+      value: {
+        // The schema's contract: '<profileId>:<version>', so consumers dedupe by (profile, version).
+        changeId: `${profileId}:${profile.version}`,
+        tenant,
+        profileId,
+        version: profile.version,
+        kind: changeKind(outcome),
+        sourceMessageId: messageId,
+        identifiersAdded: outcome.identifiersAdded,
+        mergedFrom: outcome.mergedFrom,
+        traitsChanged: outcome.traitsChanged.map((t) => ({
+          name: t.name,
+          oldValue: t.oldValue,
+          newValue: t.newValue,
+        })),
+        traits: JSON.stringify(profile.traits),
+        identifiers: profile.identifiers,
+        changedAt: at,
+      },
+    });
+  }
+  outputs.push({ kind: 'profiles', key: profileId, value: { ...toSnapshotRecord(tenant, profile, now) } });
+  for (const tombstone of outcome.tombstones) {
+    // The loser disappears from the compacted topic; the survivor's mergedFrom keeps the pointer.
+    outputs.push({ kind: 'profiles', key: tombstone.profileId, value: null });
+    outputs.push({
+      kind: 'merges',
+      key: tombstone.mergedInto,
+      value: {
+        mergeId: `${tombstone.profileId}:${tombstone.mergedInto}`,
+        tenant,
+        survivorId: tombstone.mergedInto,
+        loserId: tombstone.profileId,
+        survivorVersion: profile.version,
+        // The graph's outcome does not say which identifiers came from which loser.
+        identifiersMoved: [],
+        sourceMessageId: messageId,
+        mergedAt: at,
+      },
+    });
+  }
+  for (const warning of outcome.warnings) {
+    const subject = warning.identifier ?? warning.trait ?? '';
+    outputs.push({
+      kind: 'warnings',
+      key: `${tenant}:${messageId}`,
+      value: {
+        warningId: `${messageId}:${warning.code}:${subject}`,
+        tenant,
+        messageId,
+        profileId,
+        code: warning.code,
+        message: warning.message,
+        identifier: warning.identifier ?? null,
+        trait: warning.trait ?? null,
+        occurredAt: at,
+      },
+    });
+  }
+  return outputs;
+}

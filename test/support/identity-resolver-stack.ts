@@ -1,0 +1,108 @@
+// Unique topics, a tenant and a running identity resolver for integration tests on the real stack.
+import { AvroCodec } from '../../services/common/codec/avro-codec';
+import { createEventProducer, type PublishableEvent } from '../../services/common/events/event-producer';
+import type { Kafka } from '../../services/common/kafka/kafka-client';
+import { createProducer, type MessageProducer } from '../../services/common/kafka/producer';
+import { createLogger } from '../../services/common/logger';
+import type { RunningService } from '../../services/common/runtime/service-definition';
+import { tenantDirectory } from '../../services/common/tenants';
+import type { ResolverTopics } from '../../services/identity-resolver/resolver-handler';
+import { startIdentityResolver } from '../../services/identity-resolver/main';
+import { config, createTopics, deleteTopics, readTopic, uniqueName } from './real-stack';
+
+export interface ResolverTestTopics extends ResolverTopics {
+  input: string;
+  dlq: string;
+}
+
+export async function createResolverTopics(
+  kafka: Kafka,
+  inputPartitions: number,
+): Promise<ResolverTestTopics> {
+  const name = (what: string) => uniqueName(`test.resolver.${what}`);
+  const topics: ResolverTestTopics = {
+    input: name('raw'),
+    dlq: name('dlq'),
+    resolved: name('resolved'),
+    changes: name('changes'),
+    profiles: name('profiles'),
+    merges: name('merges'),
+    warnings: name('warnings'),
+  };
+  await createTopics(kafka, [topics.input], inputPartitions);
+  await createTopics(
+    kafka,
+    Object.values(topics).filter((t) => t !== topics.input),
+    3,
+  );
+  return topics;
+}
+
+export async function dropResolverTopics(
+  kafka: Kafka,
+  topics: ResolverTestTopics | undefined,
+): Promise<void> {
+  if (topics) await deleteTopics(kafka, Object.values(topics));
+}
+
+export function startTestResolver(
+  topics: ResolverTestTopics,
+  tenant: string,
+  groupId: string,
+): Promise<RunningService> {
+  const { input, dlq, ...outputs } = topics;
+  return startIdentityResolver(
+    { ...config, CDP_RETRY_INITIAL_MS: 20, CDP_RETRY_MAX_MS: 500 },
+    createLogger('identity-resolver-test', 'silent'),
+    {
+      input,
+      dlq,
+      outputs,
+      groupId,
+      tenants: tenantDirectory({ tenants: [{ id: tenant, writeKeys: [`${tenant}-write-key`] }] }),
+    },
+  );
+}
+
+export interface EventPublisher {
+  publish(events: PublishableEvent[]): Promise<void>;
+  producer: MessageProducer;
+  codec: AvroCodec;
+}
+
+export async function eventPublisher(kafka: Kafka, topic: string): Promise<EventPublisher> {
+  const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
+  const producer = await createProducer(kafka);
+  const events = createEventProducer({ codec, producer, topic });
+  return {
+    codec,
+    producer,
+    publish: async (list) => {
+      await events.publish(list);
+    },
+  };
+}
+
+export interface DecodedRecord {
+  key: string | null;
+  value: Record<string, unknown> | null;
+}
+
+/** Reads `count` records of an output topic and decodes them with the writer's schema. */
+export async function readDecoded(
+  kafka: Kafka,
+  codec: AvroCodec,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<DecodedRecord[]> {
+  const records = await readTopic(kafka, topic, count, timeoutMs);
+  return Promise.all(
+    records.map(async (r) => ({
+      key: r.key,
+      value: r.value === null ? null : ((await codec.decode(r.value)) as Record<string, unknown>),
+    })),
+  );
+}
+
+export { uniqueName };

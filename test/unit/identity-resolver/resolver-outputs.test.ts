@@ -1,0 +1,195 @@
+// The records the resolver publishes per outcome: which topics, keys, ids, and what goes to the DLQ.
+import avro from 'avsc';
+import type { RawEventRecord } from '../../../services/common/events/event-record';
+import { PoisonMessageError } from '../../../services/common/kafka/consumed-message';
+import { TOPICS } from '../../../services/common/kafka/topics';
+import type { IdentityOutcome, ProfileSnapshot } from '../../../services/identity-resolver/identity-outcome';
+import {
+  fromSnapshotRecord,
+  toSnapshotRecord,
+} from '../../../services/identity-resolver/profile-snapshot-record';
+import { buildResolverOutputs, type OutputKind } from '../../../services/identity-resolver/resolver-outputs';
+import { readSchema } from '../../support/avro-schemas';
+
+const NOW = new Date('2025-02-01T00:00:00.000Z');
+
+const event: RawEventRecord = {
+  messageId: 'm-1',
+  type: 'identify',
+  tenant: 'shop',
+  userId: 'u-1',
+  anonymousId: 'a-1',
+  previousId: null,
+  event: null,
+  name: null,
+  groupId: null,
+  traits: '{"email":"ann@example.com","plan":"pro"}',
+  properties: null,
+  context: null,
+  integrations: null,
+  timestamp: Date.parse('2025-01-01T00:00:10.000Z'),
+  sentAt: null,
+  originalTimestamp: null,
+  receivedAt: Date.parse('2025-01-01T00:00:10.000Z'),
+};
+
+const profile: ProfileSnapshot = {
+  profileId: 'p-survivor',
+  identifiers: ['anonymous_id:a-1', 'email:ann@example.com', 'user_id:u-1'],
+  traits: { plan: 'pro' },
+  traitState: {
+    plan: { kind: 'set', ts: Date.parse('2025-01-01T00:00:10.000Z'), value: '"pro"' },
+    coupon: { kind: 'unset', ts: Date.parse('2025-01-01T00:00:05.000Z') },
+  },
+  version: 3,
+  firstSeen: '2025-01-01T00:00:01.000Z',
+  lastSeen: '2025-01-01T00:00:10.000Z',
+  mergedFrom: ['p-loser'],
+};
+
+function outcome(overrides: Partial<IdentityOutcome> = {}): IdentityOutcome {
+  return {
+    status: 'resolved',
+    duplicate: false,
+    tenant: 'shop',
+    messageId: 'm-1',
+    profileId: 'p-survivor',
+    created: false,
+    changed: true,
+    mergedFrom: ['p-loser'],
+    identifiersAdded: ['user_id:u-1'],
+    identifiersRefused: [],
+    traitsChanged: [{ name: 'plan', oldValue: null, newValue: '"pro"' }],
+    tombstones: [{ profileId: 'p-loser', mergedInto: 'p-survivor', version: 2 }],
+    warnings: [{ code: 'blocked_value', message: 'anonymous is blocked', identifier: 'anonymous' }],
+    profile,
+    ...overrides,
+  };
+}
+
+const SCHEMA_OF: Record<OutputKind, string> = {
+  resolved: TOPICS.eventsResolved,
+  changes: TOPICS.profileChanges,
+  profiles: TOPICS.profiles,
+  merges: TOPICS.identityMerges,
+  warnings: TOPICS.ingestionWarnings,
+};
+
+describe('buildResolverOutputs', () => {
+  it('emits resolved event, change, snapshot, tombstone, merge and warning for a merging event', () => {
+    const outputs = buildResolverOutputs(event, outcome(), NOW);
+    expect(outputs.map((o) => [o.kind, o.key, o.value === null])).toEqual([
+      ['resolved', 'p-survivor', false],
+      ['changes', 'p-survivor', false],
+      ['profiles', 'p-survivor', false],
+      ['profiles', 'p-loser', true],
+      ['merges', 'p-survivor', false],
+      ['warnings', 'shop:m-1', false],
+    ]);
+    expect(outputs[1]?.value).toMatchObject({
+      changeId: 'p-survivor:3',
+      kind: 'merged',
+      version: 3,
+      sourceMessageId: 'm-1',
+      mergedFrom: ['p-loser'],
+    });
+    expect(outputs[4]?.value).toMatchObject({
+      mergeId: 'p-loser:p-survivor',
+      survivorId: 'p-survivor',
+      loserId: 'p-loser',
+      survivorVersion: 3,
+    });
+    expect(outputs[5]?.value).toMatchObject({
+      warningId: 'm-1:blocked_value:anonymous',
+      code: 'blocked_value',
+    });
+  });
+
+  it('writes every record so its topic schema accepts it', () => {
+    for (const o of buildResolverOutputs(event, outcome(), NOW)) {
+      if (o.value === null) continue;
+      const type = avro.Type.forSchema(readSchema(SCHEMA_OF[o.kind]) as avro.Schema);
+      expect([o.kind, type.isValid(o.value)]).toEqual([o.kind, true]);
+    }
+  });
+
+  it('names the change kind: created, updated', () => {
+    const created = buildResolverOutputs(
+      event,
+      outcome({ created: true, mergedFrom: [], tombstones: [] }),
+      NOW,
+    );
+    expect(created.find((o) => o.kind === 'changes')?.value).toMatchObject({ kind: 'created' });
+    const updated = buildResolverOutputs(event, outcome({ mergedFrom: [], tombstones: [] }), NOW);
+    expect(updated.find((o) => o.kind === 'changes')?.value).toMatchObject({ kind: 'updated' });
+  });
+
+  it('emits no change when nothing changed, but still the resolved event and the snapshot', () => {
+    const kinds = buildResolverOutputs(
+      event,
+      outcome({ changed: false, mergedFrom: [], tombstones: [], warnings: [] }),
+      NOW,
+    ).map((o) => o.kind);
+    expect(kinds).toEqual(['resolved', 'profiles']);
+  });
+
+  it('re-emits the current snapshot for a duplicate, never a second change', () => {
+    const duplicate = outcome({
+      status: 'duplicate',
+      duplicate: true,
+      changed: false,
+      mergedFrom: [],
+      tombstones: [],
+      warnings: [],
+    });
+    expect(buildResolverOutputs(event, duplicate, NOW).map((o) => o.kind)).toEqual(['resolved', 'profiles']);
+  });
+
+  it('dead-letters events without a usable identifier and rejections', () => {
+    const unresolved = outcome({
+      status: 'unresolved',
+      profileId: null,
+      profile: null,
+      warnings: [{ code: 'blocked_value', message: 'user_id "null" is blocked' }],
+    });
+    expect(() => buildResolverOutputs(event, unresolved, NOW)).toThrow(PoisonMessageError);
+    expect(() => buildResolverOutputs(event, unresolved, NOW)).toThrow(
+      /no usable identifier: user_id "null"/,
+    );
+    try {
+      buildResolverOutputs(
+        event,
+        { status: 'rejected', tenant: 'shop', messageId: 'm-1', reason: 'bad' },
+        NOW,
+      );
+    } catch (err) {
+      expect(err).toBeInstanceOf(PoisonMessageError);
+      expect((err as PoisonMessageError).errorClass).toBe('IdentityRejected');
+    }
+  });
+});
+
+describe('profile snapshot record', () => {
+  it('round-trips the graph snapshot, trait state included', () => {
+    const record = toSnapshotRecord('shop', profile, NOW);
+    expect(record.traitTimestamps).toEqual({
+      coupon: profile.traitState.coupon?.ts,
+      plan: profile.traitState.plan?.ts,
+    });
+    expect(record.mergeCount).toBe(1);
+    expect(fromSnapshotRecord(record)).toEqual({ tenant: 'shop', snapshot: profile });
+  });
+
+  it('reads snapshots written before traitState existed as plain sets', () => {
+    // As the current schema reads an old record: traitState and mergedFrom take their defaults.
+    const old = { ...toSnapshotRecord('shop', profile, NOW), traitState: null, mergedFrom: [] };
+    const { snapshot } = fromSnapshotRecord(old);
+    expect(snapshot.traitState).toEqual({
+      plan: { kind: 'set', ts: profile.traitState.plan?.ts, value: '"pro"' },
+    });
+  });
+
+  it('refuses a record that is not a snapshot', () => {
+    expect(() => fromSnapshotRecord({ tenant: 'shop' })).toThrow(/not a profile snapshot/);
+  });
+});
