@@ -4,6 +4,7 @@ import type { ServiceDefinition } from '../common/runtime/service-definition';
 export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> = {
   collector: async () => (await import('../collector/main')).collectorService,
   'identity-resolver': async () => (await import('../identity-resolver/main')).identityResolverService,
+  'clickhouse-sink': async () => (await import('../clickhouse-sink/main')).clickHouseSinkService,
 };
 
 export function serviceNames(): string[] {

@@ -29,6 +29,12 @@ export interface ConsumerRunnerOptions {
   chunkSize?: number;
   /** A new consumer group starts at the earliest offset so nothing published before it is missed. */
   fromBeginning?: boolean;
+  /**
+   * Runs after every record of a chunk was handled, before its outputs are sent and its offset
+   * committed: a sink flushes its buffered rows here, so nothing is committed before the store
+   * acknowledged it. A throw is retried with backoff while the partition waits.
+   */
+  afterChunk?: () => Promise<void>;
 }
 
 export interface ConsumerRunner {
@@ -107,6 +113,19 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
     }
   }
 
+  async function runAfterChunk(afterChunk: () => Promise<void>, payload: EachBatchPayload): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await afterChunk();
+        return;
+      } catch (err) {
+        runnerRetries.inc({ service, stage: 'after-chunk' });
+        logger.warn({ attempt, err }, 'after-chunk step failed; retrying');
+        await pause(attempt, payload);
+      }
+    }
+  }
+
   async function sendOutputs(outputs: OutgoingMessage[], payload: EachBatchPayload): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -128,6 +147,7 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
     await forEachWithConcurrency(groupByKey(messages), options.keyConcurrency, async (group) => {
       for (const { index, message } of group) outputs[index] = await handleOne(message, payload);
     });
+    if (options.afterChunk) await runAfterChunk(options.afterChunk, payload);
     // Offset order keeps each key's outputs in the order its inputs came.
     await sendOutputs(outputs.flat(), payload);
     const last = messages[messages.length - 1] as ConsumedMessage;

@@ -1,0 +1,77 @@
+// The sink's per-record handler: decode, map to rows, buffer. Rows reach ClickHouse when a bound is
+// hit or when the runner's afterChunk flushes, which happens before the chunk's offset is committed.
+import type { AvroCodec } from '../common/codec/avro-codec';
+import type { MessageHandler } from '../common/kafka/consumer-runner';
+import type { ClickHouseBatcher } from './clickhouse-batcher';
+import { deadLetterRow } from './dead-letter-rows';
+import { eventRow } from './event-rows';
+import { mergeFields, overrideRows } from './override-rows';
+import type { OverrideLookup } from './override-store';
+import { profileRows } from './profile-rows';
+import { warningRow } from './warning-rows';
+
+export type SinkInput = 'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters';
+
+export interface SinkHandlerOptions {
+  codec: AvroCodec;
+  batcher: ClickHouseBatcher;
+  overrides: OverrideLookup;
+  /** Consumed topic -> what it carries. */
+  inputs: Map<string, SinkInput>;
+  /** What it carries -> the topic whose schema in schemas/ decodes it. */
+  schemaTopics: Record<Exclude<SinkInput, 'deadLetters'>, string>;
+}
+
+export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
+  const { codec, batcher, overrides } = options;
+  // Merges are rare and read what earlier merges wrote; one at a time keeps the overrides flat even
+  // when two merges of one chain are handled concurrently (different keys or partitions).
+  let mergeQueue: Promise<void> = Promise.resolve();
+
+  async function handleMerge(decoded: unknown): Promise<void> {
+    const merge = mergeFields(decoded);
+    // Earlier overrides may still be buffered: they must be in ClickHouse before we read them.
+    await batcher.flush();
+    const target = await overrides.targetOf(merge.tenant, merge.survivorId);
+    // A merge read out of order (survivor already merged away) still points at the root.
+    const root = target ?? merge.survivorId;
+    const descendants = await overrides.descendantsOf(merge.tenant, merge.loserId);
+    batcher.add('profile_overrides', overrideRows(merge, root, descendants));
+  }
+
+  return async (message) => {
+    const input = options.inputs.get(message.topic);
+    if (!input) throw new Error(`clickhouse-sink: no mapping for topic ${message.topic}`);
+    // Before buffering: a failed flush throws here, the runner backs off, and nothing is buffered twice.
+    await batcher.makeRoom();
+    if (input === 'deadLetters') {
+      batcher.add('dead_letters', [deadLetterRow(message)]);
+      return [];
+    }
+    // A compacted-topic tombstone carries only the profile id as key, no tenant: deletion from
+    // ClickHouse is the privacy service's job (mutations), so the sink has nothing to write.
+    if (input === 'profiles' && message.value === null) return [];
+    const decoded = await codec.decode(message.value, options.schemaTopics[input]);
+    switch (input) {
+      case 'events':
+        batcher.add('events', [eventRow(decoded)]);
+        break;
+      case 'profiles': {
+        const rows = profileRows(decoded);
+        batcher.add('profiles', [rows.profile]);
+        batcher.add('identities', rows.identities);
+        break;
+      }
+      case 'warnings':
+        batcher.add('ingestion_warnings', [warningRow(decoded)]);
+        break;
+      case 'merges': {
+        const run = mergeQueue.catch(() => undefined).then(() => handleMerge(decoded));
+        mergeQueue = run;
+        await run;
+        break;
+      }
+    }
+    return [];
+  };
+}

@@ -1,0 +1,265 @@
+// The sink against the real stack: unique topics and a unique ClickHouse database, rows checked
+// after a first run and again after a full replay (idempotent after FINAL), merges resolved by the
+// events_resolved view.
+import { AvroCodec, readTopicSchema } from '../../../services/common/codec/avro-codec';
+import { createClickHouse } from '../../../services/common/clickhouse/clickhouse-client';
+import { sqlIdentifier, sqlString } from '../../../services/common/clickhouse/escape-sql';
+import { loadMigrations, migrate } from '../../../services/common/clickhouse/migrator';
+import { deadLetter } from '../../../services/common/kafka/dead-letter';
+import { createProducer, type MessageProducer } from '../../../services/common/kafka/producer';
+import { TOPICS } from '../../../services/common/kafka/topics';
+import { createLogger } from '../../../services/common/logger';
+import type { RunningService } from '../../../services/common/runtime/service-definition';
+import { startClickHouseSink, type SinkTopics } from '../../../services/clickhouse-sink/main';
+import {
+  committedOffsets,
+  config,
+  createTopics,
+  deleteTopics,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from '../../support/real-stack';
+
+const kafka = testKafka();
+const logger = createLogger('clickhouse-sink-test', 'silent');
+const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
+const clickhouse = createClickHouse(config);
+const database = `cdp_sink_test_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+const db = sqlIdentifier(database);
+const tenant = uniqueName('tenant');
+const topics: SinkTopics = {
+  events: uniqueName('test.sink.events'),
+  profiles: uniqueName('test.sink.profiles'),
+  merges: uniqueName('test.sink.merges'),
+  warnings: uniqueName('test.sink.warnings'),
+  deadLetters: uniqueName('test.sink.dlq'),
+};
+const sinkDlq = uniqueName('test.sink.own-dlq');
+const T = Date.UTC(2026, 0, 2, 3, 4, 5);
+
+let producer: MessageProducer;
+let sink: RunningService | undefined;
+
+beforeAll(async () => {
+  await createTopics(kafka, [...Object.values(topics), sinkDlq], 1);
+  await codec.register(topics.events, readTopicSchema(TOPICS.eventsResolved));
+  await codec.register(topics.profiles, readTopicSchema(TOPICS.profiles));
+  await codec.register(topics.merges, readTopicSchema(TOPICS.identityMerges));
+  await codec.register(topics.warnings, readTopicSchema(TOPICS.ingestionWarnings));
+  await migrate(clickhouse, database, loadMigrations());
+  producer = await createProducer(kafka);
+});
+
+afterAll(async () => {
+  await sink?.stop();
+  await producer.disconnect();
+  await deleteTopics(kafka, [...Object.values(topics), sinkDlq]);
+  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+  await clickhouse.close();
+});
+
+function resolvedEvent(messageId: string, profileId: string, offsetMs: number) {
+  return {
+    messageId,
+    type: 'track',
+    tenant,
+    userId: `u-${profileId}`,
+    anonymousId: null,
+    previousId: null,
+    event: 'Order Completed',
+    name: null,
+    groupId: null,
+    traits: null,
+    properties: JSON.stringify({ total: 10 + offsetMs, currency: 'EUR' }),
+    context: '{}',
+    integrations: null,
+    timestamp: T + offsetMs,
+    sentAt: null,
+    originalTimestamp: null,
+    receivedAt: T + offsetMs,
+    profileId,
+    resolvedAt: T + offsetMs,
+  };
+}
+
+function snapshot(profileId: string, version: number, identifiers: string[], mergedInto: string | null) {
+  return {
+    tenant,
+    profileId,
+    version,
+    identifiers,
+    traits: JSON.stringify({ name: profileId }),
+    traitTimestamps: {},
+    mergedInto,
+    mergeCount: 0,
+    firstSeen: T,
+    lastSeen: T + version,
+    updatedAt: T + version * 1000,
+    mergedFrom: [],
+    traitState: null,
+  };
+}
+
+function merge(loserId: string, survivorId: string, survivorVersion: number, mergedAt: number) {
+  return {
+    mergeId: `${loserId}:${survivorId}`,
+    tenant,
+    survivorId,
+    loserId,
+    survivorVersion,
+    identifiersMoved: [],
+    sourceMessageId: null,
+    mergedAt,
+  };
+}
+
+async function publish(): Promise<void> {
+  const send = async (topic: string, key: string, value: unknown) =>
+    producer.send([{ topic, key, value: await codec.encode(topic, value) }]);
+  await send(topics.events, 'C', resolvedEvent('m-c', 'C', 1));
+  await send(topics.events, 'A', resolvedEvent('m-a', 'A', 2));
+  await send(topics.events, 'B', resolvedEvent('m-b', 'B', 3));
+  await send(topics.profiles, 'C', snapshot('C', 1, ['email:c'], null));
+  await send(topics.profiles, 'A', snapshot('A', 2, ['email:a', 'email:c'], null));
+  await send(topics.profiles, 'C', snapshot('C', 2, [], 'A'));
+  await send(topics.profiles, 'B', snapshot('B', 5, ['email:a', 'email:b', 'email:c'], null));
+  await send(topics.profiles, 'A', snapshot('A', 3, [], 'B'));
+  // A chain: C into A, then A into B; C must end up pointing at B (the root), not at A.
+  await send(topics.merges, 'A', merge('C', 'A', 2, T + 10_000));
+  await send(topics.merges, 'B', merge('A', 'B', 5, T + 20_000));
+  await send(topics.warnings, `${tenant}:m-a`, {
+    warningId: 'm-a:limit:email:x',
+    tenant,
+    messageId: 'm-a',
+    profileId: 'A',
+    code: 'limit',
+    message: 'too many emails',
+    identifier: 'email:x',
+    trait: null,
+    occurredAt: T,
+  });
+  const poison = {
+    topic: 'cdp.events.raw.v1',
+    partition: 4,
+    offset: '42',
+    key: Buffer.from(`${tenant}:track:u1`),
+    value: Buffer.from([0xde, 0xad]),
+    headers: {},
+    timestamp: T,
+  };
+  await producer.send([
+    deadLetter(poison, topics.deadLetters, 'identity-resolver', 'DecodeError', 'bad bytes'),
+  ]);
+}
+
+async function rows<R>(query: string): Promise<R[]> {
+  const rs = await clickhouse.query({ query, format: 'JSONEachRow' });
+  return rs.json<R>();
+}
+
+async function finalCounts(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of [
+    'events',
+    'profiles',
+    'identities',
+    'profile_overrides',
+    'ingestion_warnings',
+    'dead_letters',
+  ]) {
+    const [r] = await rows<{ c: string }>(`SELECT count() AS c FROM ${db}.${table} FINAL`);
+    out[table] = Number(r?.c);
+  }
+  return out;
+}
+
+const EXPECTED = {
+  events: 3,
+  profiles: 3,
+  identities: 3,
+  profile_overrides: 2,
+  ingestion_warnings: 1,
+  dead_letters: 1,
+};
+
+async function runSinkUntilCommitted(groupId: string): Promise<void> {
+  sink = await startClickHouseSink(config, logger, {
+    topics,
+    database,
+    groupId,
+    dlq: sinkDlq,
+    limits: { maxRows: 4, maxBytes: 1e6, maxAgeMs: 60_000 },
+  });
+  const ends: Record<string, number> = { events: 3, profiles: 5, merges: 2, warnings: 1, deadLetters: 1 };
+  await waitFor(
+    'every input committed',
+    async () => {
+      for (const [kind, end] of Object.entries(ends)) {
+        const offsets = await committedOffsets(kafka, groupId, topics[kind as keyof SinkTopics]);
+        if (offsets.get(0) !== end) return undefined;
+      }
+      return true;
+    },
+    60_000,
+  );
+  await sink.stop();
+  sink = undefined;
+}
+
+it('writes every input, flattens merges, resolves events, and a replay changes nothing after FINAL', async () => {
+  await publish();
+  await runSinkUntilCommitted(uniqueName('g'));
+  // Committed means acknowledged by ClickHouse: the rows are there as soon as the offsets are.
+  const first = await finalCounts();
+  expect(first).toEqual(EXPECTED);
+
+  const overrides = await rows<{ old_profile_id: string; override_profile_id: string }>(
+    `SELECT old_profile_id, override_profile_id FROM ${db}.profile_overrides FINAL ORDER BY old_profile_id`,
+  );
+  expect(overrides).toEqual([
+    { old_profile_id: 'A', override_profile_id: 'B' },
+    { old_profile_id: 'C', override_profile_id: 'B' },
+  ]);
+  const resolved = await rows<{ message_id: string; profile_id: string }>(
+    `SELECT message_id, profile_id FROM ${db}.events_resolved WHERE tenant = ${sqlString(tenant)} ORDER BY message_id`,
+  );
+  expect(resolved).toEqual([
+    { message_id: 'm-a', profile_id: 'B' },
+    { message_id: 'm-b', profile_id: 'B' },
+    { message_id: 'm-c', profile_id: 'B' },
+  ]);
+  const identities = await rows<{ identifier: string; profile_id: string }>(
+    `SELECT identifier, profile_id FROM ${db}.identities FINAL ORDER BY identifier`,
+  );
+  expect(identities.every((r) => r.profile_id === 'B')).toBe(true);
+  const profiles = await rows<{ profile_id: string; version: string; merged_into: string }>(
+    `SELECT profile_id, version, merged_into FROM ${db}.profiles FINAL ORDER BY profile_id`,
+  );
+  expect(profiles.map((p) => [p.profile_id, Number(p.version), p.merged_into])).toEqual([
+    ['A', 3, 'B'],
+    ['B', 5, ''],
+    ['C', 2, 'A'],
+  ]);
+  const [filtered] = await rows<{ c: string }>(
+    `SELECT count() AS c FROM ${db}.events_resolved WHERE prop_values[indexOf(prop_keys, 'currency')] = 'EUR'`,
+  );
+  expect(Number(filtered?.c)).toBe(3);
+  const [dead] = await rows<{
+    error_class: string;
+    value_base64: string;
+    tenant: string;
+    source_offset: string;
+  }>(
+    `SELECT error_class, value_base64, tenant, toString(source_offset) AS source_offset FROM ${db}.dead_letters`,
+  );
+  expect(dead).toEqual({ error_class: 'DecodeError', value_base64: '3q0=', tenant, source_offset: '42' });
+
+  // Replay everything with a new group: the same rows again, deduped by the ReplacingMergeTree keys.
+  await runSinkUntilCommitted(uniqueName('g-replay'));
+  expect(await finalCounts()).toEqual(first);
+  const replayedOverrides = await rows<{ old_profile_id: string; override_profile_id: string }>(
+    `SELECT old_profile_id, override_profile_id FROM ${db}.profile_overrides FINAL ORDER BY old_profile_id`,
+  );
+  expect(replayedOverrides).toEqual(overrides);
+});
