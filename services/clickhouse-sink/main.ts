@@ -2,13 +2,13 @@
 import { AvroCodec } from '../common/codec/avro-codec';
 import { createClickHouse } from '../common/clickhouse/clickhouse-client';
 import { sqlIdentifier } from '../common/clickhouse/escape-sql';
-import { loadConfig, type Config } from '../common/config';
+import type { Config } from '../common/config';
 import { startConsumerRunner } from '../common/kafka/consumer-runner';
 import { createKafka } from '../common/kafka/kafka-client';
 import { createProducer } from '../common/kafka/producer';
 import { TOPICS } from '../common/kafka/topics';
 import type { Logger } from '../common/logger';
-import { runServices } from '../common/runtime/run-services';
+import { runAsMain } from '../common/runtime/run-services';
 import type { RunningService, ServiceDefinition } from '../common/runtime/service-definition';
 import { ClickHouseBatcher, type BatcherLimits } from './clickhouse-batcher';
 import { clickHouseOverrideLookup } from './override-store';
@@ -116,14 +116,4 @@ export const clickHouseSinkService: ServiceDefinition = {
   start: (config, logger) => startClickHouseSink(config, logger),
 };
 
-if (require.main === module) {
-  const config = loadConfig();
-  runServices(
-    [clickHouseSinkService],
-    config,
-    config.CDP_OPS_PORT ?? clickHouseSinkService.defaultOpsPort,
-  ).catch((err: unknown) => {
-    process.stderr.write(`clickhouse-sink: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runAsMain(clickHouseSinkService);

@@ -1,12 +1,12 @@
 // Wiring of the collector: tenants file, Kafka producer, Avro codec, HTTP server.
 import type { AddressInfo } from 'node:net';
 import { AvroCodec } from '../common/codec/avro-codec';
-import { loadConfig, type Config } from '../common/config';
+import type { Config } from '../common/config';
 import { createEventProducer } from '../common/events/event-producer';
 import { createKafka } from '../common/kafka/kafka-client';
 import { createProducer } from '../common/kafka/producer';
 import type { Logger } from '../common/logger';
-import { runServices } from '../common/runtime/run-services';
+import { runAsMain } from '../common/runtime/run-services';
 import type { RunningService, ServiceDefinition } from '../common/runtime/service-definition';
 import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { buildCollectorApp } from './collector-app';
@@ -72,12 +72,4 @@ export const collectorService: ServiceDefinition = {
   start: (config, logger) => startCollector(config, logger),
 };
 
-if (require.main === module) {
-  const config = loadConfig();
-  runServices([collectorService], config, config.CDP_OPS_PORT ?? collectorService.defaultOpsPort).catch(
-    (err: unknown) => {
-      process.stderr.write(`collector: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsMain(collectorService);

@@ -1,13 +1,13 @@
 // Wiring of the identity resolver: tenants' rules, Redis graph, Avro codec, consumer runner.
 import { AvroCodec, readTopicSchema } from '../common/codec/avro-codec';
-import { loadConfig, type Config } from '../common/config';
+import type { Config } from '../common/config';
 import { startConsumerRunner } from '../common/kafka/consumer-runner';
 import { createKafka } from '../common/kafka/kafka-client';
 import { createProducer } from '../common/kafka/producer';
 import { TOPICS } from '../common/kafka/topics';
 import type { Logger } from '../common/logger';
 import { createRedis } from '../common/redis/redis-client';
-import { runServices } from '../common/runtime/run-services';
+import { runAsMain } from '../common/runtime/run-services';
 import type { RunningService, ServiceDefinition } from '../common/runtime/service-definition';
 import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { IdentityGraph } from './identity-graph';
@@ -98,14 +98,4 @@ export const identityResolverService: ServiceDefinition = {
   start: (config, logger) => startIdentityResolver(config, logger),
 };
 
-if (require.main === module) {
-  const config = loadConfig();
-  runServices(
-    [identityResolverService],
-    config,
-    config.CDP_OPS_PORT ?? identityResolverService.defaultOpsPort,
-  ).catch((err: unknown) => {
-    process.stderr.write(`identity-resolver: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runAsMain(identityResolverService);

@@ -1,5 +1,5 @@
 // Hosts one or more services in this process: ops endpoints, signal handling, drain on shutdown.
-import type { Config } from '../config';
+import { loadConfig, type Config } from '../config';
 import { createLogger } from '../logger';
 import { startOpsServer } from '../metrics/ops-server';
 import type { RunningService, ServiceDefinition } from './service-definition';
@@ -68,4 +68,21 @@ export async function runServices(
       throw err;
     }
   }
+}
+
+/** Entry point when a service file is run directly (`node dist/services/<service>/main.js`). */
+export function runAsMain(definition: ServiceDefinition): void {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${definition.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  runServices([definition], config, config.CDP_OPS_PORT ?? definition.defaultOpsPort).catch(
+    (err: unknown) => {
+      process.stderr.write(`${definition.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }
