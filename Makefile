@@ -58,8 +58,9 @@ test: lint typecheck test-unit test-integration ## everything CI runs
 demo: up topics migrate ## the end-to-end demo
 	$(CDP) demo
 
-bench: up topics migrate ## benchmarks against the local stack (collector throughput for now)
+bench: up topics migrate ## benchmarks against the local stack: collector, then identity resolver
 	bench/collector.sh
+	node dist/bench/resolver-bench.js $(BENCH_ARGS)
 
 clean: ## remove build output (keeps .cdp data)
 	rm -rf dist
