@@ -1,6 +1,7 @@
 // The `cdp` command.
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
+import { demoCommand } from './commands/demo-command';
 import { identityRebuild } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
 import { profileGet } from './commands/profile-command';
@@ -69,12 +70,7 @@ identity
   .action((options: { tenant?: string }) => action((config) => identityRebuild(config, options))());
 program
   .command('demo')
-  .description('run the end-to-end demo')
-  .action(
-    action(() => {
-      console.log('cdp demo: not yet: the demo arrives with the ClickHouse sink');
-      return 0;
-    }),
-  );
+  .description('send a seeded sample shop through the whole pipeline and show the results')
+  .action(action(demoCommand));
 
 void program.parseAsync(process.argv);
