@@ -26,6 +26,13 @@ export async function up(config: Config): Promise<number> {
       process.stderr.write(
         `cdp up: the local stack did not start (exit ${result.code}); see the lines above\n`,
       );
+      if (result.code === 3) {
+        // stack.sh names its own port variables; through cdp the ports follow the service addresses.
+        process.stderr.write(
+          'cdp up: to move a local service, change its address: CDP_KAFKA_BROKERS, CDP_SCHEMA_REGISTRY_URL, ' +
+            'CDP_REDIS_URL, CDP_CLICKHOUSE_URL (extra ports: CDP_LOCAL_KAFKA_CONTROLLER_PORT, CDP_LOCAL_CLICKHOUSE_TCP_PORT)\n',
+        );
+      }
       return 1;
     }
   }
