@@ -58,9 +58,10 @@ test: lint typecheck test-unit test-integration ## everything CI runs
 demo: up topics migrate ## the end-to-end demo
 	$(CDP) demo
 
-bench: up topics migrate ## benchmarks against the local stack: collector, then identity resolver
+bench: up topics migrate ## benchmarks against the local stack: collector, identity resolver, end-to-end latency
 	bench/collector.sh
 	node dist/bench/resolver-bench.js $(BENCH_ARGS)
+	node dist/bench/e2e-latency-bench.js
 
 clean: ## remove build output (keeps .cdp data)
 	rm -rf dist

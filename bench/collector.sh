@@ -17,7 +17,8 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-run() { node dist/bench/collector-bench.js --url "http://127.0.0.1:$port" "$@"; }
+# Tenant `bench` keeps load-test events out of the demo tenant.
+run() { node dist/bench/collector-bench.js --url "http://127.0.0.1:$port" --write-key bench-write-key "$@"; }
 echo "bench: single events to /v1/track"
 run --batch-size 1 --concurrency 32 --requests "${CDP_BENCH_REQUESTS:-3000}"
 echo "bench: batches of 20 to /v1/batch"
