@@ -2,7 +2,7 @@
 // ports), so the test can stop and start it without disturbing anything else that uses the shared
 // stack.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,15 +11,18 @@ import { repoRoot } from './avro-schemas';
 
 const run = promisify(execFile);
 
+// Ports below Linux's ephemeral range (32768+), so an outgoing connection of another test cannot
+// take the port between this check and the server binding it.
 async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
+  for (;;) {
+    const candidate = 20000 + Math.floor(Math.random() * 10000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return candidate;
+  }
 }
 
 export interface PrivateClickHouse {
@@ -49,9 +52,23 @@ export async function createPrivateClickHouse(): Promise<PrivateClickHouse> {
     try {
       await run('bash', [script, action, 'clickhouse'], { env, timeout: 120_000 });
     } catch (err) {
-      const e = err as { stderr?: string; message: string };
+      const e = err as {
+        stderr?: string;
+        stdout?: string;
+        code?: number | string;
+        signal?: string;
+        message: string;
+      };
+      // The home folder (and its log) is removed by destroy(), so the log's end goes into the error.
+      const log = path.join(home, 'logs', 'clickhouse.log');
+      const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-20).join('\n') : '(no log)';
       throw new Error(
-        `private clickhouse: stack.sh ${action} failed: ${e.stderr?.trim() || e.message}; see ${path.join(home, 'logs', 'clickhouse.log')}`,
+        `private clickhouse: stack.sh ${action} failed (exit ${e.code ?? '?'}${e.signal ? `, ${e.signal}` : ''}): ${
+          [e.stderr, e.stdout]
+            .map((x) => x?.trim())
+            .filter(Boolean)
+            .join(' | ') || e.message
+        }\n${tail}`,
       );
     }
   }
@@ -75,7 +92,12 @@ export async function createPrivateClickHouse(): Promise<PrivateClickHouse> {
   return {
     url: `http://127.0.0.1:${httpPort}`,
     start: async () => {
-      await stack('up');
+      // One retry: on a loaded two-core machine a first start occasionally loses a race for its port.
+      await stack('up').catch(async (first: Error) => {
+        process.stderr.write(`${first.message}\nretrying once\n`);
+        await new Promise((r) => setTimeout(r, 2000));
+        await stack('up');
+      });
       await ready();
     },
     stop,
