@@ -18,7 +18,8 @@ import { loadConfig, repoRoot } from '../services/common/config';
 import { applyTopics } from '../services/common/kafka/apply-topics';
 import { createKafka } from '../services/common/kafka/kafka-client';
 import { createLogger } from '../services/common/logger';
-import { createRedis, type Redis } from '../services/common/redis/redis-client';
+import { createRedis } from '../services/common/redis/redis-client';
+import { deleteKeysMatching } from '../services/common/redis/delete-keys';
 import type { RunningService } from '../services/common/runtime/service-definition';
 import { tenantDirectory } from '../services/common/tenants';
 import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../services/clickhouse-sink/main';
@@ -72,15 +73,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i] as number;
 }
 
-async function deleteByPattern(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
-
 async function main(): Promise<void> {
   const opts = readOptions();
   const config = loadConfig();
@@ -120,7 +112,7 @@ async function main(): Promise<void> {
     for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
     await clickhouse.close().catch(() => undefined);
-    await deleteByPattern(redis, `${tenantPrefix(tenant)}:*`).catch(() => undefined);
+    await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:*`).catch(() => undefined);
     redis.disconnect();
     const admin = kafka.admin();
     await admin.connect();

@@ -15,6 +15,7 @@ import { createKafka, type Kafka } from '../services/common/kafka/kafka-client';
 import { createProducer } from '../services/common/kafka/producer';
 import { createLogger } from '../services/common/logger';
 import { createRedis, type Redis } from '../services/common/redis/redis-client';
+import { deleteKeysMatching } from '../services/common/redis/delete-keys';
 import { tenantDirectory } from '../services/common/tenants';
 import { startIdentityResolver } from '../services/identity-resolver/main';
 import { identifierIndexKey, tenantPrefix } from '../services/identity-resolver/redis-keys';
@@ -69,15 +70,6 @@ async function committedTotal(kafka: Kafka, groupId: string, topic: string): Pro
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
-}
-
-async function deleteByPattern(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 async function main(): Promise<void> {
@@ -150,7 +142,7 @@ async function main(): Promise<void> {
 
   const identifiers = await redis.hlen(identifierIndexKey(tenant));
   const memoryAfter = await usedMemory(redis);
-  await deleteByPattern(redis, `${tenantPrefix(tenant)}:m:*`);
+  await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:m:*`);
   const memoryWithoutDedupe = await usedMemory(redis);
   const result = {
     bench: 'resolver',
@@ -175,7 +167,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   appendFileSync(path.join(dir, 'resolver-bench.ndjson'), `${JSON.stringify(result)}\n`);
 
-  await deleteByPattern(redis, `${tenantPrefix(tenant)}:*`);
+  await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:*`);
   redis.disconnect();
   await producer.disconnect();
   const admin = kafka.admin();

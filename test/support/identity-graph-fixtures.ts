@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { loadConfig } from '../../services/common/config';
 import type { IdentityEventInput } from '../../services/identity-resolver/identity-event';
 import type { IdentityOutcome, IdentityRejection } from '../../services/identity-resolver/identity-outcome';
+import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
 
 export function testRedis(): Redis {
   return new Redis(loadConfig().CDP_REDIS_URL, {
@@ -18,15 +19,8 @@ export function uniqueTenant(prefix = 'idtest'): string {
 }
 
 /** Deletes every key of the tenant (all carry the `{t:<tenant>}` hash tag). */
-export async function deleteTenantKeys(redis: Redis, tenant: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{t:${tenant}}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
+export function deleteTenantKeys(redis: Redis, tenant: string): Promise<number> {
+  return deleteKeysMatching(redis, `{t:${tenant}}:*`);
 }
 
 let messageCounter = 0;
