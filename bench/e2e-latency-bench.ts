@@ -25,6 +25,7 @@ import { tenantDirectory } from '../services/common/tenants';
 import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../services/clickhouse-sink/main';
 import { startCollector } from '../services/collector/main';
 import { startIdentityResolver } from '../services/identity-resolver/main';
+import { resolverBenchTopics } from './resolver-topics';
 import { tenantPrefix } from '../services/identity-resolver/redis-keys';
 
 /** Requests allowed in flight at once; beyond it the sender falls behind and says so. */
@@ -82,19 +83,7 @@ async function main(): Promise<void> {
   const writeKey = `${tenant}-write-key`;
   const database = `cdp_bench_e2e_${run}`;
   const db = sqlIdentifier(database);
-  const topic = (what: string) => `bench.e2e.${run}.${what}`;
-  const topics = {
-    input: topic('raw'),
-    dlq: topic('dlq'),
-    outputs: {
-      resolved: topic('resolved'),
-      changes: topic('changes'),
-      profiles: topic('profiles'),
-      merges: topic('merges'),
-      warnings: topic('warnings'),
-    },
-    sinkDlq: topic('sink-dlq'),
-  };
+  const topics = { ...resolverBenchTopics(`bench.e2e.${run}`), sinkDlq: `bench.e2e.${run}.sink-dlq` };
   const allTopics = [topics.input, topics.dlq, topics.sinkDlq, ...Object.values(topics.outputs)];
   const limits = DEFAULT_SINK_LIMITS;
   const sinkSettings =

@@ -18,6 +18,7 @@ import { createRedis, type Redis } from '../services/common/redis/redis-client';
 import { deleteKeysMatching } from '../services/common/redis/delete-keys';
 import { tenantDirectory } from '../services/common/tenants';
 import { startIdentityResolver } from '../services/identity-resolver/main';
+import { resolverBenchTopics } from './resolver-topics';
 import { identifierIndexKey, tenantPrefix } from '../services/identity-resolver/redis-keys';
 
 function population(people: number, perPerson: number, tenant: string): PublishableEvent[] {
@@ -84,18 +85,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const run = crypto.randomBytes(4).toString('hex');
   const tenant = `bench-${run}`;
-  const topic = (what: string) => `bench.resolver.${run}.${what}`;
-  const topics = {
-    input: topic('raw'),
-    dlq: topic('dlq'),
-    outputs: {
-      resolved: topic('resolved'),
-      changes: topic('changes'),
-      profiles: topic('profiles'),
-      merges: topic('merges'),
-      warnings: topic('warnings'),
-    },
-  };
+  const topics = resolverBenchTopics(`bench.resolver.${run}`);
   const kafka = createKafka(config, `bench-${run}`);
   const all = [topics.input, topics.dlq, ...Object.values(topics.outputs)];
   await applyTopics(

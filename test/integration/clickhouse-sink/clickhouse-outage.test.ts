@@ -24,6 +24,7 @@ import {
   uniqueName,
   waitFor,
 } from '../../support/real-stack';
+import { resolvedOrderRecord } from '../../support/resolved-event-record';
 
 jest.setTimeout(300_000);
 
@@ -77,28 +78,13 @@ afterAll(async () => {
 });
 
 function resolvedEvent(i: number) {
-  const profileId = `p-${i % 17}`;
-  return {
-    messageId: `m-${i}`,
-    type: 'track',
+  return resolvedOrderRecord({
     tenant,
-    userId: `u-${profileId}`,
-    anonymousId: null,
-    previousId: null,
-    event: 'Order Completed',
-    name: null,
-    groupId: null,
-    traits: null,
-    properties: JSON.stringify({ total: i, currency: 'EUR' }),
-    context: '{}',
-    integrations: null,
-    timestamp: T + i * 1000,
-    sentAt: null,
-    originalTimestamp: null,
-    receivedAt: T + i * 1000,
-    profileId,
-    resolvedAt: T + i * 1000,
-  };
+    messageId: `m-${i}`,
+    profileId: `p-${i % 17}`,
+    at: T + i * 1000,
+    total: i,
+  });
 }
 
 /** Publishes events i in `ids` (the same record again for an id already sent: a duplicate). */

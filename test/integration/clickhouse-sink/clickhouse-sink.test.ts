@@ -20,6 +20,7 @@ import {
   uniqueName,
   waitFor,
 } from '../../support/real-stack';
+import { resolvedOrderRecord } from '../../support/resolved-event-record';
 
 const kafka = testKafka();
 const logger = createLogger('clickhouse-sink-test', 'silent');
@@ -60,27 +61,7 @@ afterAll(async () => {
 });
 
 function resolvedEvent(messageId: string, profileId: string, offsetMs: number) {
-  return {
-    messageId,
-    type: 'track',
-    tenant,
-    userId: `u-${profileId}`,
-    anonymousId: null,
-    previousId: null,
-    event: 'Order Completed',
-    name: null,
-    groupId: null,
-    traits: null,
-    properties: JSON.stringify({ total: 10 + offsetMs, currency: 'EUR' }),
-    context: '{}',
-    integrations: null,
-    timestamp: T + offsetMs,
-    sentAt: null,
-    originalTimestamp: null,
-    receivedAt: T + offsetMs,
-    profileId,
-    resolvedAt: T + offsetMs,
-  };
+  return resolvedOrderRecord({ tenant, messageId, profileId, at: T + offsetMs, total: 10 + offsetMs });
 }
 
 function snapshot(profileId: string, version: number, identifiers: string[], mergedInto: string | null) {
