@@ -1,9 +1,12 @@
 // The one Avro codec: Confluent wire format through a schema registry, schemas from schemas/<topic>.avsc
-// registered under `<topic>-value` with BACKWARD compatibility; ids and parsed schemas are cached.
+// registered under `<topic>-value` with BACKWARD compatibility. Ids, parsed reader types and
+// writer->reader resolvers are cached: building an avsc type costs more than decoding a record.
 import fs from 'node:fs';
 import path from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { RawAvroSchema } from '@kafkajs/confluent-schema-registry/dist/@types';
+import avro from 'avsc';
+
+type AvroResolver = ReturnType<avro.Type['createResolver']>;
 import { repoRoot } from '../config';
 import { PoisonMessageError } from '../kafka/consumed-message';
 
@@ -31,6 +34,9 @@ export class AvroCodec {
   private readonly registry: SchemaRegistry;
   private readonly ids = new Map<string, Promise<number>>();
   private readonly readerSchemas = new Map<string, Record<string, unknown>>();
+  private readonly readerTypes = new Map<string, avro.Type>();
+  /** `<writer id>:<reader topic>` -> resolver, or null when writer and reader are the same type. */
+  private readonly resolvers = new Map<string, AvroResolver | null>();
 
   constructor(
     registryUrl: string,
@@ -45,6 +51,7 @@ export class AvroCodec {
     if (cached) return cached;
     const definition = schema ?? readTopicSchema(topic, this.schemasDir);
     this.readerSchemas.set(topic, definition);
+    this.readerTypes.delete(topic);
     const pending = this.registry
       .register(
         { type: SchemaType.AVRO, schema: JSON.stringify(definition) },
@@ -74,29 +81,57 @@ export class AvroCodec {
         'DecodeError',
       );
     }
-    const readerSchema = readerTopic ? this.readerSchemaFor(readerTopic) : undefined;
+    if (buffer[0] !== 0) {
+      throw new PoisonMessageError(`not a Confluent Avro record: magic byte ${buffer[0]}`, 'DecodeError');
+    }
+    const id = buffer.readUInt32BE(1);
+    let writer: avro.Type;
     try {
-      return await this.registry.decode(
-        buffer,
-        readerSchema
-          ? { [SchemaType.AVRO]: { readerSchema: readerSchema as unknown as RawAvroSchema } }
-          : undefined,
-      );
+      writer = (await this.registry.getSchema(id)) as unknown as avro.Type;
     } catch (err) {
       const status = httpStatus(err);
       const message = err instanceof Error ? err.message : String(err);
       if (status === 404) {
-        throw new PoisonMessageError(
-          `unknown schema id ${buffer.readUInt32BE(1)} in record: ${message}`,
-          'UnknownSchema',
-          { cause: err },
-        );
+        throw new PoisonMessageError(`unknown schema id ${id} in record: ${message}`, 'UnknownSchema', {
+          cause: err,
+        });
       }
-      if (status !== undefined || /ECONNREFUSED|ETIMEDOUT|ECONNRESET|socket|network/i.test(message)) {
-        throw new Error(`schema registry unavailable while decoding: ${message}`, { cause: err });
-      }
-      throw new PoisonMessageError(`undecodable Avro record: ${message}`, 'DecodeError', { cause: err });
+      throw new Error(`schema registry unavailable while decoding (schema id ${id}): ${message}`, {
+        cause: err,
+      });
     }
+    const payload = buffer.subarray(5);
+    try {
+      if (readerTopic === undefined) return writer.fromBuffer(payload);
+      const reader = this.readerTypeFor(readerTopic);
+      const resolver = this.resolverFor(id, readerTopic, reader, writer);
+      return resolver === null ? reader.fromBuffer(payload) : reader.fromBuffer(payload, resolver);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new PoisonMessageError(`undecodable Avro record (schema id ${id}): ${message}`, 'DecodeError', {
+        cause: err,
+      });
+    }
+  }
+
+  private readerTypeFor(topic: string): avro.Type {
+    let type = this.readerTypes.get(topic);
+    if (!type) {
+      type = avro.Type.forSchema(this.readerSchemaFor(topic) as unknown as avro.Schema);
+      this.readerTypes.set(topic, type);
+    }
+    return type;
+  }
+
+  private resolverFor(id: number, topic: string, reader: avro.Type, writer: avro.Type): AvroResolver | null {
+    const key = `${id}:${topic}`;
+    let resolver = this.resolvers.get(key);
+    if (resolver === undefined) {
+      // Incompatible writer schemas throw here, once per record, and are dead-lettered as such.
+      resolver = reader.equals(writer) ? null : reader.createResolver(writer);
+      this.resolvers.set(key, resolver);
+    }
+    return resolver;
   }
 
   private readerSchemaFor(topic: string): Record<string, unknown> {
