@@ -58,10 +58,8 @@ test: lint typecheck test-unit test-integration ## everything CI runs
 demo: up topics migrate ## the end-to-end demo
 	$(CDP) demo
 
-bench: up topics migrate ## benchmarks against the local stack: collector, identity resolver, end-to-end latency
-	bench/collector.sh
-	node dist/bench/resolver-bench.js $(BENCH_ARGS)
-	node dist/bench/e2e-latency-bench.js
+bench: up topics migrate ## benchmark with ground truth (BENCH_ARGS=--large for 10k..5M events); writes bench/results/latest.json
+	node dist/bench/bench.js $(BENCH_ARGS)
 
 clean: ## remove build output (keeps .cdp data)
 	rm -rf dist

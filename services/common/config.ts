@@ -59,7 +59,7 @@ export const configSchema = z.object({
   CDP_TENANTS_FILE: z.string().default(path.join(repoRoot, 'config', 'tenants.example.json')),
   CDP_TOPIC_PARTITIONS: positiveInt.default(6),
   CDP_KEY_CONCURRENCY: positiveInt.default(32),
-  CDP_PARTITIONS_CONCURRENTLY: positiveInt.default(3),
+  CDP_PARTITIONS_CONCURRENTLY: positiveInt.default(6),
   CDP_RETRY_INITIAL_MS: positiveInt.default(200),
   CDP_RETRY_MAX_MS: positiveInt.default(30000),
   CDP_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30000),

@@ -3,6 +3,7 @@ import { AvroCodec, readTopicSchema } from '../common/codec/avro-codec';
 import type { Config } from '../common/config';
 import { startConsumerRunner } from '../common/kafka/consumer-runner';
 import { createKafka } from '../common/kafka/kafka-client';
+import { latestPerKey } from '../common/kafka/latest-per-key';
 import { createProducer } from '../common/kafka/producer';
 import { TOPICS } from '../common/kafka/topics';
 import type { Logger } from '../common/logger';
@@ -71,6 +72,8 @@ export async function startIdentityResolver(
     topics: [overrides.input ?? TOPICS.eventsRaw],
     dlqTopic: overrides.dlq ?? TOPICS.eventsDlq,
     handle,
+    // A hot profile changes many times per chunk; its compacted topic needs only the last snapshot.
+    compactOutputs: (outputs) => latestPerKey(outputs, topics.profiles),
     keyConcurrency: config.CDP_KEY_CONCURRENCY,
     partitionsConcurrently: config.CDP_PARTITIONS_CONCURRENTLY,
     retryInitialMs: config.CDP_RETRY_INITIAL_MS,

@@ -35,6 +35,11 @@ export interface ConsumerRunnerOptions {
    * acknowledged it. A throw is retried with backoff while the partition waits.
    */
   afterChunk?: () => Promise<void>;
+  /**
+   * Rewrites a chunk's outputs (in offset order) before they are sent, e.g. to drop snapshots that
+   * a later one of the same chunk supersedes on a compacted topic.
+   */
+  compactOutputs?: (outputs: OutgoingMessage[]) => OutgoingMessage[];
 }
 
 export interface ConsumerRunner {
@@ -149,7 +154,8 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
     });
     if (options.afterChunk) await runAfterChunk(options.afterChunk, payload);
     // Offset order keeps each key's outputs in the order its inputs came.
-    await sendOutputs(outputs.flat(), payload);
+    const flat = outputs.flat();
+    await sendOutputs(options.compactOutputs ? options.compactOutputs(flat) : flat, payload);
     const last = messages[messages.length - 1] as ConsumedMessage;
     payload.resolveOffset(last.offset);
     await payload.commitOffsetsIfNecessary({

@@ -3,67 +3,44 @@
 // collector's /v1/batch at a fixed open-loop rate, records when the collector answered 200 for each
 // messageId, polls ClickHouse for newly visible rows, and reports the acknowledgement-to-visible
 // latency. The sink runs with its production batcher limits (DEFAULT_SINK_LIMITS).
-//
-//   node dist/bench/e2e-latency-bench.js [--rate 500] [--seconds 30] [--batch-size 10]
-//        [--poll-ms 100] [--timeout-seconds 60]
 import crypto from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
-import { createClickHouse } from '../services/common/clickhouse/clickhouse-client';
-import { sqlIdentifier, sqlString } from '../services/common/clickhouse/escape-sql';
-import { loadMigrations, migrate } from '../services/common/clickhouse/migrator';
-import { loadConfig, repoRoot } from '../services/common/config';
-import { applyTopics } from '../services/common/kafka/apply-topics';
-import { createKafka } from '../services/common/kafka/kafka-client';
-import { createLogger } from '../services/common/logger';
-import { createRedis } from '../services/common/redis/redis-client';
-import { deleteKeysMatching } from '../services/common/redis/delete-keys';
-import type { RunningService } from '../services/common/runtime/service-definition';
-import { tenantDirectory } from '../services/common/tenants';
-import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../services/clickhouse-sink/main';
-import { startCollector } from '../services/collector/main';
-import { startIdentityResolver } from '../services/identity-resolver/main';
-import { resolverBenchTopics } from './resolver-topics';
-import { tenantPrefix } from '../services/identity-resolver/redis-keys';
+import { createClickHouse } from '../../services/common/clickhouse/clickhouse-client';
+import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
+import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
+import type { Config } from '../../services/common/config';
+import { applyTopics } from '../../services/common/kafka/apply-topics';
+import { createKafka } from '../../services/common/kafka/kafka-client';
+import { createLogger } from '../../services/common/logger';
+import { createRedis } from '../../services/common/redis/redis-client';
+import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
+import type { RunningService } from '../../services/common/runtime/service-definition';
+import { tenantDirectory } from '../../services/common/tenants';
+import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../../services/clickhouse-sink/main';
+import { startCollector } from '../../services/collector/main';
+import { startIdentityResolver } from '../../services/identity-resolver/main';
+import { resolverBenchTopics } from '../resolver-topics';
+import { tenantPrefix } from '../../services/identity-resolver/redis-keys';
 
 /** Requests allowed in flight at once; beyond it the sender falls behind and says so. */
 const MAX_IN_FLIGHT = 64;
 /** The sink's chunk size (services/clickhouse-sink/main.ts); its batcher is flushed after each chunk. */
 const SINK_CHUNK_SIZE = 2000;
 
-interface Options {
+export interface E2eLatencyOptions {
+  /** Events per second offered to the collector (open loop). */
   rate: number;
   seconds: number;
   batchSize: number;
   pollMs: number;
+  /** How long to wait after sending for the last rows to appear. */
   timeoutSeconds: number;
 }
 
-function readOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      rate: { type: 'string', default: '500' },
-      seconds: { type: 'string', default: '30' },
-      'batch-size': { type: 'string', default: '10' },
-      'poll-ms': { type: 'string', default: '100' },
-      'timeout-seconds': { type: 'string', default: '60' },
-    },
-  });
-  const int = (name: string, value: string, max: number) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new Error(`--${name} must be an integer in 1..${max}`);
-    return n;
-  };
-  return {
-    rate: int('rate', values.rate, 100_000),
-    seconds: int('seconds', values.seconds, 3600),
-    batchSize: int('batch-size', values['batch-size'], 500),
-    pollMs: int('poll-ms', values['poll-ms'], 10_000),
-    timeoutSeconds: int('timeout-seconds', values['timeout-seconds'], 3600),
-  };
+function lastSeenAt(seenAt: Map<string, number>): number {
+  let last = 0;
+  for (const at of seenAt.values()) if (at > last) last = at;
+  return last;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
@@ -74,9 +51,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i] as number;
 }
 
-async function main(): Promise<void> {
-  const opts = readOptions();
-  const config = loadConfig();
+export type E2eLatencyResult = Awaited<ReturnType<typeof runE2eLatency>>;
+
+export async function runE2eLatency(config: Config, opts: E2eLatencyOptions) {
   const run = crypto.randomBytes(4).toString('hex');
   // Tenant ids allow only a-z0-9_-; database names are safest without dots.
   const tenant = `bench-e2e-${run}`;
@@ -93,7 +70,7 @@ async function main(): Promise<void> {
   const kafka = createKafka(config, `bench-e2e-${run}`);
   const clickhouse = createClickHouse(config);
   const redis = createRedis(config.CDP_REDIS_URL, 'bench-e2e');
-  const logger = createLogger('bench-e2e', 'warn');
+  const logger = createLogger('bench-e2e');
   const tenants = tenantDirectory({ tenants: [{ id: tenant, writeKeys: [writeKey] }] });
   const services: RunningService[] = [];
 
@@ -319,6 +296,9 @@ async function main(): Promise<void> {
       failed_requests: failedRequests,
       failed_events: failedEvents,
       achieved_events_per_s: Math.round(ackedAt.size / sendSeconds),
+      // From the first request to the last row seen: the whole pipeline's rate over this run.
+      visible_events_per_s:
+        seenAt.size === 0 ? null : Math.round(seenAt.size / ((lastSeenAt(seenAt) - sendStart) / 1000)),
       max_send_lag_ms: Math.round(maxLagMs),
       request_p50_ms: round(percentile(requestMs, 50)),
       request_p99_ms: round(percentile(requestMs, 99)),
@@ -339,22 +319,13 @@ async function main(): Promise<void> {
       sink_limits: limits,
       sink_chunk_size: SINK_CHUNK_SIZE,
     };
-    console.log(
-      `e2e latency bench: ${result.acknowledged}/${result.sent} events acknowledged at ${result.achieved_events_per_s} events/s ` +
-        `(target ${opts.rate}/s for ${opts.seconds} s in batches of ${opts.batchSize}, max send lag ${result.max_send_lag_ms} ms, request p50 ${result.request_p50_ms} ms / p99 ${result.request_p99_ms} ms, ` +
-        `${failedRequests} failed requests, event-loop delay p99 ${result.event_loop_delay_p99_ms} ms / max ${result.event_loop_delay_max_ms} ms); ack -> visible in ClickHouse p50 ${result.p50_ms} ms, p95 ${result.p95_ms} ms, ` +
-        `p99 ${result.p99_ms} ms, max ${result.max_ms} ms (p50 by third of the run ${result.p50_ms_by_third.join('/')} ms); ${neverSeen} never seen within ${opts.timeoutSeconds} s ` +
-        `(after a ${warmupMs} ms warm-up batch; poll every ${opts.pollMs} ms; ${sinkSettings}; ${config.CDP_TOPIC_PARTITIONS} partitions)`,
+    process.stderr.write(
+      `bench: e2e ${result.acknowledged}/${result.sent} acknowledged at ${result.achieved_events_per_s} events/s ` +
+        `(target ${opts.rate}/s, ${failedRequests} failed requests); ack -> visible p50 ${result.p50_ms} ms, ` +
+        `p99 ${result.p99_ms} ms; ${neverSeen} never seen (${sinkSettings})\n`,
     );
-    const dir = path.join(repoRoot, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    appendFileSync(path.join(dir, 'e2e-latency.ndjson'), `${JSON.stringify(result)}\n`);
+    return result;
   } finally {
     await cleanup();
   }
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`e2e latency bench: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});

@@ -1,0 +1,266 @@
+// `make bench`: a seeded population with known truth through every stage on the running local
+// stack, side by side with a pass-through baseline; prints one table and writes
+// bench/results/latest.json (plus a line per run in history.ndjson and, with several sizes, a PNG).
+//
+//   node dist/bench/bench.js [--events 100000] [--sizes 10000,100000] [--large] [--seed 42]
+//        [--rate 1000] [--seconds 30] [--no-collector] [--no-e2e] [--sink-max 1000000]
+import { spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, repoRoot, type Config } from '../services/common/config';
+import { createLogger } from '../services/common/logger';
+import { renderCostPlot } from './report/cost-plot';
+import { formatTable, SUMMARY_HEADER, summaryRows, type BenchSummary } from './report/results-table';
+import { TARGETS } from './report/targets';
+import { runE2eLatency, type E2eLatencyResult } from './stages/e2e-latency';
+import { runPipeline, type PipelineRunResult } from './stages/pipeline-run';
+
+// The services' own logs (kafkajs rebalance chatter included) would bury the progress lines; the
+// bench checks outcomes itself. CDP_LOG_LEVEL=warn shows them.
+process.env.CDP_LOG_LEVEL ??= 'fatal';
+
+const RESULTS_DIR = path.join(repoRoot, 'bench', 'results');
+const LARGE_SIZES = [10_000, 100_000, 1_000_000, 5_000_000];
+
+interface Options {
+  sizes: number[];
+  main: number;
+  seed: number;
+  rate: number;
+  seconds: number;
+  collector: boolean;
+  e2e: boolean;
+  sinkMax: number;
+}
+
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string' },
+      sizes: { type: 'string' },
+      large: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '42' },
+      rate: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '30' },
+      'no-collector': { type: 'boolean', default: false },
+      'no-e2e': { type: 'boolean', default: false },
+      'sink-max': { type: 'string', default: '1000000' },
+    },
+  });
+  const int = (name: string, value: string, min: number, max: number) => {
+    const n = Number(value.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer in ${min}..${max}`);
+    return n;
+  };
+  const main =
+    values.events !== undefined
+      ? int('events', values.events, 1000, 50_000_000)
+      : values.large
+        ? 1_000_000
+        : 100_000;
+  const sizes = values.sizes
+    ? values.sizes.split(',').map((s) => int('sizes', s.trim(), 1000, 50_000_000))
+    : values.large
+      ? LARGE_SIZES
+      : [10_000, main];
+  if (!sizes.includes(main)) sizes.push(main);
+  return {
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    main,
+    seed: int('seed', values.seed, 0, 2 ** 31 - 1),
+    rate: int('rate', values.rate, 1, 100_000),
+    seconds: int('seconds', values.seconds, 1, 3600),
+    collector: !values['no-collector'],
+    e2e: !values['no-e2e'],
+    sinkMax: int('sink-max', values['sink-max'], 0, 50_000_000),
+  };
+}
+
+interface CollectorRun {
+  batchSize: number;
+  concurrency: number;
+  requestsPerSecond: number;
+  eventsPerSecond: number;
+  latencyMs: { p50: number; p99: number };
+}
+
+/** Runs bench/collector.sh (its own collector process) and reads back the lines it appended. */
+function runCollectorBench(): CollectorRun[] {
+  const file = path.join(RESULTS_DIR, 'collector-bench.ndjson');
+  const before = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+  const result = spawnSync(path.join(repoRoot, 'bench', 'collector.sh'), {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0)
+    throw new Error(`bench/collector.sh exited with ${result.status ?? result.signal}`);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(before)
+    .map((line) => JSON.parse(line) as CollectorRun);
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function summarize(
+  main: PipelineRunResult,
+  e2e: E2eLatencyResult | null,
+  collector: CollectorRun[],
+): BenchSummary {
+  const ratio = main.passThrough.perSecond === 0 ? 0 : main.resolver.perSecond / main.passThrough.perSecond;
+  const largestBatch = [...collector].sort((a, b) => b.batchSize - a.batchSize)[0];
+  return {
+    events: main.events,
+    resolver_events_per_s: main.resolver.perSecond,
+    passthrough_events_per_s: main.passThrough.perSecond,
+    resolver_to_passthrough: Math.round(ratio * 100) / 100,
+    sink_events_per_s: main.sink?.eventsPerSecond ?? null,
+    collector_events_per_s: largestBatch?.eventsPerSecond ?? null,
+    e2e_rate: e2e?.target_rate ?? null,
+    e2e_events_per_s: e2e?.visible_events_per_s ?? null,
+    e2e_p50_ms: e2e?.p50_ms ?? null,
+    e2e_p95_ms: e2e?.p95_ms ?? null,
+    e2e_p99_ms: e2e?.p99_ms ?? null,
+    redis_bytes_per_identifier: main.redis.bytesPerIdentifier,
+    redis_graph_bytes_per_identifier: main.redis.graphBytesPerIdentifier,
+    redis_bytes_per_profile: main.redis.bytesPerProfile,
+    redis_dedupe_bytes_per_event: main.redis.dedupeBytesPerEvent,
+    redis_commands_per_event: main.redis.commandsPerEvent,
+    redis_round_trips_per_event: main.redis.roundTripsPerEvent,
+    precision: main.accuracy.precision,
+    recall: main.accuracy.recall,
+    f1: main.accuracy.f1,
+    false_merge_pairs: main.accuracy.falseMergePairs,
+    missed_link_pairs: main.accuracy.missedLinkPairs,
+  };
+}
+
+async function runSizes(config: Config, options: Options): Promise<Map<number, PipelineRunResult>> {
+  const logger = createLogger('bench');
+  const results = new Map<number, PipelineRunResult>();
+  for (const size of options.sizes) {
+    process.stderr.write(`bench: --- population of ~${size.toLocaleString('en-US')} events ---\n`);
+    results.set(
+      size,
+      await runPipeline(config, logger, {
+        events: size,
+        seed: options.seed,
+        sink: size <= options.sinkMax,
+        truthFile: path.join(RESULTS_DIR, `truth-${size}.ndjson`),
+        timeoutSeconds: Math.max(900, Math.ceil(size / 300)),
+      }),
+    );
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const config = loadConfig();
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const started = new Date();
+  const collector = options.collector ? runCollectorBench() : [];
+  const runs = await runSizes(config, options);
+  const main = runs.get(options.main) as PipelineRunResult;
+  let e2e: E2eLatencyResult | null = null;
+  if (options.e2e) {
+    process.stderr.write(`bench: --- end to end at ${options.rate} events/s for ${options.seconds} s ---\n`);
+    e2e = await runE2eLatency(config, {
+      rate: options.rate,
+      seconds: options.seconds,
+      batchSize: 20,
+      pollMs: 100,
+      timeoutSeconds: 120,
+    });
+  }
+  const summary = summarize(main, e2e, collector);
+  const growth = [...runs.values()].map((r) => ({
+    events: r.events,
+    resolver_events_per_s: r.resolver.perSecond,
+    passthrough_events_per_s: r.passThrough.perSecond,
+    sink_events_per_s: r.sink?.eventsPerSecond ?? null,
+    identifiers: r.redis.identifiers,
+    profiles: r.redis.profiles,
+    redis_bytes_per_identifier: r.redis.bytesPerIdentifier,
+    redis_graph_bytes_per_identifier: r.redis.graphBytesPerIdentifier,
+    precision: r.accuracy.precision,
+    recall: r.accuracy.recall,
+  }));
+  const latest = {
+    ...summary,
+    at: started.toISOString(),
+    seconds: Math.round((Date.now() - started.getTime()) / 1000),
+    commit: gitCommit(),
+    seed: options.seed,
+    machine: {
+      cpus: os.cpus().length,
+      load_average_at_end: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    },
+    targets: TARGETS,
+    population: main.population,
+    stages: {
+      pass_through: main.passThrough,
+      resolver: main.resolver,
+      sink: main.sink,
+      collector,
+      e2e,
+    },
+    redis: main.redis,
+    accuracy: main.accuracy,
+    growth,
+  };
+  writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
+  appendFileSync(path.join(RESULTS_DIR, 'history.ndjson'), `${JSON.stringify(latest)}\n`);
+  let plot = '';
+  if (growth.length > 1) {
+    plot = path.join(RESULTS_DIR, 'cost-growth.png');
+    await renderCostPlot(growth, plot);
+  }
+
+  const growthRows = growth.map((g) => [
+    g.events.toLocaleString('en-US'),
+    g.passthrough_events_per_s.toLocaleString('en-US'),
+    g.resolver_events_per_s.toLocaleString('en-US'),
+    g.identifiers.toLocaleString('en-US'),
+    String(g.redis_bytes_per_identifier),
+    String(g.redis_graph_bytes_per_identifier),
+  ]);
+  const growthHeader = [
+    'events',
+    'pass-through/s',
+    'resolver/s',
+    'identifiers',
+    'B/identifier',
+    'graph B/id',
+  ];
+  const widths = growthHeader.map((h, c) =>
+    Math.max(h.length, ...growthRows.map((r) => (r[c] ?? '').length)),
+  );
+  const line = (r: string[]) => r.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ');
+  console.log(
+    `\nbench ${latest.at} (${latest.seconds} s, commit ${latest.commit ?? 'unknown'}, ${os.cpus().length} cpus, load ${latest.machine.load_average_at_end.join(' ')})`,
+  );
+  console.log(formatTable(SUMMARY_HEADER, summaryRows(summary)));
+  console.log(`\ncost growth\n${line(growthHeader)}\n${growthRows.map(line).join('\n')}`);
+  const examples = main.accuracy;
+  if (examples.falseMergeExamples.length > 0)
+    console.log(`\nfalse merges, e.g.: ${JSON.stringify(examples.falseMergeExamples.slice(0, 3))}`);
+  if (examples.missedLinkExamples.length > 0)
+    console.log(`missed links, e.g.: ${JSON.stringify(examples.missedLinkExamples.slice(0, 3))}`);
+  console.log(`\nwritten: bench/results/latest.json${plot ? ', bench/results/cost-growth.png' : ''}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

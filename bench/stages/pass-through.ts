@@ -1,0 +1,56 @@
+// The baseline the resolver is measured against: the same consumer runner, codec, producer and
+// message sizes, doing no work between decoding a raw event and encoding it to another topic.
+import { AvroCodec, readTopicSchema } from '../../services/common/codec/avro-codec';
+import type { Config } from '../../services/common/config';
+import { startConsumerRunner } from '../../services/common/kafka/consumer-runner';
+import { createKafka } from '../../services/common/kafka/kafka-client';
+import { createProducer } from '../../services/common/kafka/producer';
+import { TOPICS } from '../../services/common/kafka/topics';
+import type { Logger } from '../../services/common/logger';
+import type { RunningService } from '../../services/common/runtime/service-definition';
+
+export interface PassThroughTopics {
+  input: string;
+  output: string;
+  dlq: string;
+  groupId: string;
+}
+
+export async function startPassThrough(
+  config: Config,
+  logger: Logger,
+  topics: PassThroughTopics,
+): Promise<RunningService> {
+  const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
+  await codec.register(topics.output, readTopicSchema(TOPICS.eventsRaw));
+  const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-pass-through`);
+  const producer = await createProducer(kafka);
+  const runner = await startConsumerRunner({
+    kafka,
+    producer,
+    logger,
+    service: 'pass-through',
+    groupId: topics.groupId,
+    topics: [topics.input],
+    dlqTopic: topics.dlq,
+    // Decoded into the raw-event reader schema exactly as the resolver decodes it.
+    handle: async (message) => [
+      {
+        topic: topics.output,
+        key: message.key,
+        value: await codec.encode(topics.output, await codec.decode(message.value, TOPICS.eventsRaw)),
+      },
+    ],
+    keyConcurrency: config.CDP_KEY_CONCURRENCY,
+    partitionsConcurrently: config.CDP_PARTITIONS_CONCURRENTLY,
+    retryInitialMs: config.CDP_RETRY_INITIAL_MS,
+    retryMaxMs: config.CDP_RETRY_MAX_MS,
+  });
+  return {
+    stop: async () => {
+      await runner.stop();
+      await producer.disconnect();
+    },
+    healthy: async () => true,
+  };
+}

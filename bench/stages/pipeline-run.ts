@@ -1,0 +1,220 @@
+// One population size through the stages that read Kafka: the pass-through baseline, the identity
+// resolver (with its Redis cost and accuracy against the ground truth) and the ClickHouse sink, each
+// alone on the same pre-published backlog, on private topics, tenant and database.
+import crypto from 'node:crypto';
+import { createClickHouse } from '../../services/common/clickhouse/clickhouse-client';
+import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
+import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
+import type { Config } from '../../services/common/config';
+import { applyTopics } from '../../services/common/kafka/apply-topics';
+import { createKafka } from '../../services/common/kafka/kafka-client';
+import type { Logger } from '../../services/common/logger';
+import { createRedis, type Redis } from '../../services/common/redis/redis-client';
+import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
+import { tenantDirectory } from '../../services/common/tenants';
+import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../../services/clickhouse-sink/main';
+import { startIdentityResolver } from '../../services/identity-resolver/main';
+import { identifierIndexKey, tenantPrefix } from '../../services/identity-resolver/redis-keys';
+import { resolverBenchTopics } from '../resolver-topics';
+import { measureDrain, recordsIn, type DrainRate } from './drain-rate';
+import { startPassThrough } from './pass-through';
+import { publishPopulation, type PublishedPopulation } from './publish-population';
+import { commandCalls, commandCost, usedMemory, type CommandCost } from './redis-stats';
+import { measureAccuracy, type AccuracyResult } from './accuracy-stage';
+
+export interface PipelineRunOptions {
+  events: number;
+  seed: number;
+  /** Skip the ClickHouse sink stage (cost-growth runs at large sizes). */
+  sink: boolean;
+  truthFile: string;
+  timeoutSeconds: number;
+}
+
+export interface PipelineRunResult {
+  events: number;
+  population: PublishedPopulation;
+  passThrough: DrainRate;
+  resolver: DrainRate;
+  sink: (DrainRate & { resolvedEvents: number; eventsPerSecond: number; rowsInClickHouse: number }) | null;
+  redis: {
+    identifiers: number;
+    profiles: number;
+    bytes: number;
+    graphBytes: number;
+    bytesPerIdentifier: number;
+    graphBytesPerIdentifier: number;
+    bytesPerProfile: number;
+    dedupeBytesPerEvent: number;
+    commandsPerEvent: number;
+    roundTripsPerEvent: number;
+    commands: CommandCost;
+  };
+  accuracy: AccuracyResult;
+}
+
+async function hashEntries(redis: Redis, key: string): Promise<Map<string, string>> {
+  const entries = new Map<string, string>();
+  let cursor = '0';
+  do {
+    const [next, flat] = await redis.hscan(key, cursor, 'COUNT', 5000);
+    for (let i = 0; i + 1 < flat.length; i += 2) entries.set(flat[i] as string, flat[i + 1] as string);
+    cursor = next;
+  } while (cursor !== '0');
+  return entries;
+}
+
+export async function runPipeline(
+  config: Config,
+  logger: Logger,
+  options: PipelineRunOptions,
+): Promise<PipelineRunResult> {
+  const run = crypto.randomBytes(4).toString('hex');
+  const tenant = `bench-${run}`;
+  const topics = resolverBenchTopics(`bench.${run}`);
+  const passOutput = `bench.${run}.pass-through`;
+  const sinkDlq = `bench.${run}.sink-dlq`;
+  const database = `cdp_bench_${run}`;
+  const allTopics = [topics.input, topics.dlq, passOutput, sinkDlq, ...Object.values(topics.outputs)];
+  const kafka = createKafka(config, `bench-${run}`, { quiet: true });
+  const redis = createRedis(config.CDP_REDIS_URL, 'bench');
+  const clickhouse = createClickHouse(config);
+  const tenants = tenantDirectory({ tenants: [{ id: tenant, writeKeys: [`${tenant}-write-key`] }] });
+  const timeoutSeconds = options.timeoutSeconds;
+
+  try {
+    await applyTopics(
+      kafka,
+      allTopics.map((name) => ({
+        name,
+        partitions: config.CDP_TOPIC_PARTITIONS,
+        cleanupPolicy: 'delete',
+        retentionMs: 6 * 3_600_000,
+      })),
+    );
+    const population = await publishPopulation(config, kafka, {
+      topic: topics.input,
+      tenant,
+      events: options.events,
+      seed: options.seed,
+      truthFile: options.truthFile,
+    });
+
+    process.stderr.write(`bench: pass-through baseline over ${population.records} records\n`);
+    const passGroup = `bench-pass-${run}`;
+    const pass = await startPassThrough(config, logger, {
+      input: topics.input,
+      output: passOutput,
+      dlq: `${topics.dlq}`,
+      groupId: passGroup,
+    });
+    const passThrough = await measureDrain(kafka, {
+      groupId: passGroup,
+      topics: [topics.input],
+      label: 'pass-through',
+      timeoutSeconds,
+    }).finally(() => pass.stop());
+
+    process.stderr.write(`bench: identity resolver over ${population.records} records\n`);
+    const memoryBefore = await usedMemory(redis);
+    const callsBefore = await commandCalls(redis);
+    const resolverGroup = `bench-resolver-${run}`;
+    const resolverService = await startIdentityResolver(config, logger, {
+      ...topics,
+      groupId: resolverGroup,
+      tenants,
+    });
+    const resolver = await measureDrain(kafka, {
+      groupId: resolverGroup,
+      topics: [topics.input],
+      label: 'resolver',
+      timeoutSeconds,
+    }).finally(() => resolverService.stop());
+    const commands = commandCost(callsBefore, await commandCalls(redis));
+    const memoryAfter = await usedMemory(redis);
+
+    const index = await hashEntries(redis, identifierIndexKey(tenant));
+    const accuracy = await measureAccuracy(options.truthFile, index);
+    const profiles = new Set(index.values()).size;
+    await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:m:*`);
+    const memoryGraph = await usedMemory(redis);
+    const identifiers = index.size;
+    const bytes = memoryAfter - memoryBefore;
+    const graphBytes = memoryGraph - memoryBefore;
+    const per = (n: number, d: number) => (d === 0 ? 0 : Math.round((n / d) * 100) / 100);
+    const redisResult = {
+      identifiers,
+      profiles,
+      bytes,
+      graphBytes,
+      bytesPerIdentifier: Math.round(per(bytes, identifiers)),
+      graphBytesPerIdentifier: Math.round(per(graphBytes, identifiers)),
+      bytesPerProfile: Math.round(per(graphBytes, profiles)),
+      dedupeBytesPerEvent: Math.round(per(bytes - graphBytes, population.uniqueMessageIds)),
+      commandsPerEvent: per(commands.commands, population.records),
+      roundTripsPerEvent: per(commands.roundTrips, population.records),
+      commands,
+    };
+
+    let sink: PipelineRunResult['sink'] = null;
+    if (options.sink) {
+      const sinkTopics = {
+        events: topics.outputs.resolved,
+        profiles: topics.outputs.profiles,
+        merges: topics.outputs.merges,
+        warnings: topics.outputs.warnings,
+        deadLetters: topics.dlq,
+      };
+      await migrate(clickhouse, database, loadMigrations());
+      const resolvedEvents = await recordsIn(kafka, [sinkTopics.events]);
+      process.stderr.write(
+        `bench: ClickHouse sink over ${resolvedEvents} resolved events and their snapshots\n`,
+      );
+      const sinkGroup = `bench-sink-${run}`;
+      const sinkService = await startClickHouseSink(config, logger, {
+        topics: sinkTopics,
+        database,
+        groupId: sinkGroup,
+        dlq: sinkDlq,
+        limits: DEFAULT_SINK_LIMITS,
+      });
+      const drained = await measureDrain(kafka, {
+        groupId: sinkGroup,
+        topics: Object.values(sinkTopics),
+        label: 'sink',
+        timeoutSeconds,
+      }).finally(() => sinkService.stop());
+      const rs = await clickhouse.query({
+        query: `SELECT uniqExact(message_id) AS n FROM ${sqlIdentifier(database)}.events WHERE tenant = ${sqlString(tenant)}`,
+        format: 'JSONEachRow',
+      });
+      const [row] = await rs.json<{ n: string | number }>();
+      sink = {
+        ...drained,
+        resolvedEvents,
+        eventsPerSecond: Math.round((drained.perSecond * resolvedEvents) / Math.max(1, drained.records)),
+        rowsInClickHouse: Number(row?.n ?? 0),
+      };
+    }
+    return {
+      events: population.records,
+      population,
+      passThrough,
+      resolver,
+      sink,
+      redis: redisResult,
+      accuracy,
+    };
+  } finally {
+    await clickhouse
+      .command({ query: `DROP DATABASE IF EXISTS ${sqlIdentifier(database)}` })
+      .catch(() => undefined);
+    await clickhouse.close().catch(() => undefined);
+    await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:*`).catch(() => undefined);
+    redis.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: allTopics }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
