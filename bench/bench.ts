@@ -18,10 +18,6 @@ import { TARGETS } from './report/targets';
 import { runE2eLatency, type E2eLatencyResult } from './stages/e2e-latency';
 import { runPipeline, type PipelineRunResult } from './stages/pipeline-run';
 
-// The services' own logs (kafkajs rebalance chatter included) would bury the progress lines; the
-// bench checks outcomes itself. CDP_LOG_LEVEL=warn shows them.
-process.env.CDP_LOG_LEVEL ??= 'fatal';
-
 const RESULTS_DIR = path.join(repoRoot, 'bench', 'results');
 const LARGE_SIZES = [10_000, 100_000, 1_000_000, 5_000_000];
 

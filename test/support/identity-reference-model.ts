@@ -130,18 +130,30 @@ export class IdentityReferenceModel {
       return first === undefined ? null : this.find(first);
     };
 
-    // Drop the event's lowest-priority identifiers while linking would break a limit.
+    // While linking would break a limit, drop the lowest-priority identifier whose absence alone
+    // makes linking valid, else the lowest-priority one; never the highest-priority identifier.
     let used = request.identifiers.map((i) => i.identifier);
+    const classify = (identifiers: string[]) => ({
+      roots: [...new Set(identifiers.map(rootOf).filter((p): p is ModelProfile => p !== null))],
+      fresh: identifiers.filter((identifier) => rootOf(identifier) === null),
+    });
     let roots: ModelProfile[] = [];
     let fresh: string[] = [];
     for (;;) {
-      roots = [...new Set(used.map(rootOf).filter((p): p is ModelProfile => p !== null))];
-      fresh = used.filter((identifier) => rootOf(identifier) === null);
+      ({ roots, fresh } = classify(used));
       if (used.length === 1 || this.linkable(roots, fresh)) break;
-      const dropped = used[used.length - 1]!;
+      let drop = used.length - 1;
+      for (let k = used.length - 1; k >= 1; k--) {
+        const rest = classify(used.filter((_, j) => j !== k));
+        if (this.linkable(rest.roots, rest.fresh)) {
+          drop = k;
+          break;
+        }
+      }
+      const dropped = used[drop]!;
       refused.push({ identifier: dropped, reason: 'limit' });
       warningCodes.push(['limit', dropped]);
-      used = used.slice(0, -1);
+      used = used.filter((_, j) => j !== drop);
     }
 
     const ts = request.timestampMs;

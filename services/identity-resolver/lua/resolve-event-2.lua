@@ -81,14 +81,14 @@ local function violation(matched, fresh)
   return nil
 end
 
--- Segment's rule: while linking would break a limit, drop the event's lowest-priority identifier
--- and match again. A single identifier never violates (limits are >= 1).
-local n = #ids
-local matched, fresh
-while true do
-  matched, fresh = {}, {}
-  local inMatched = {}
-  for i = 1, n do
+-- While linking would break a limit, drop one identifier of the event and match again: the
+-- lowest-priority one whose absence alone makes linking valid (a shared household email, say, so
+-- the person's own device and phone still link), else the lowest-priority one (Segment's rule).
+-- The event's highest-priority identifier is never dropped; a single identifier never violates
+-- (limits are >= 1).
+local function classify(active)
+  local matched, fresh, inMatched = {}, {}, {}
+  for _, i in ipairs(active) do
     local pid = owner[ids[i][1]]
     if pid then
       if not inMatched[pid] then
@@ -99,14 +99,38 @@ while true do
       fresh[#fresh + 1] = i
     end
   end
+  return matched, fresh
+end
+
+local function without(active, k)
+  local rest = {}
+  for j, i in ipairs(active) do
+    if j ~= k then rest[#rest + 1] = i end
+  end
+  return rest
+end
+
+local active = {}
+for i = 1, #ids do active[i] = i end
+local matched, fresh
+while true do
+  matched, fresh = classify(active)
   local fault = violation(matched, fresh)
-  if not fault or n == 1 then break end
-  local dropped = ids[n][1]
+  if not fault or #active == 1 then break end
+  local drop = #active
+  for k = #active, 2, -1 do
+    local m, f = classify(without(active, k))
+    if not violation(m, f) then
+      drop = k
+      break
+    end
+  end
+  local dropped = ids[active[drop]][1]
   refused[#refused + 1] = { identifier = dropped, reason = 'limit' }
   warnings[#warnings + 1] = { code = 'limit', identifier = dropped,
     message = 'not linked: linking it would exceed the ' .. fault .. ' limit (' .. limitFor(rules, fault) ..
       ') or join two user_ids' }
-  n = n - 1
+  active = without(active, drop)
 end
 
 local target, created = nil, false

@@ -262,6 +262,25 @@ test('a merge of two large profiles keeps every identifier', async () => {
   }
 });
 
+test('a household email shared by two user_ids is the only identifier dropped: the rest still link', async () => {
+  const ann = await send({ type: 'identify', userId: 'ann', traits: { email: 'home@x.io' }, at: 1 });
+  const bob = await send({
+    type: 'identify',
+    userId: 'bob',
+    anonymousId: 'bob-phone',
+    traits: { email: 'home@x.io', phone: '+14155550123' },
+    at: 2,
+  });
+
+  // Dropping the lowest-priority identifiers first would lose bob's device and phone before the
+  // email; only the email joins two user_ids, so only the email is refused.
+  expect(bob.identifiersRefused).toEqual([{ identifier: 'email:home@x.io', reason: 'limit' }]);
+  expect(bob.profileId).not.toBe(ann.profileId);
+  expect(await profileOf('anonymous_id:bob-phone')).toBe(bob.profileId);
+  expect(await profileOf('phone:+14155550123')).toBe(bob.profileId);
+  expect(await profileOf('email:home@x.io')).toBe(ann.profileId);
+});
+
 test('limits: a second email on a profile at its email limit starts its own profile', async () => {
   const rules = parseIdentityRules({ limits: { email: 1 } }, tenant);
   const first = await send({ anonymousId: 'a1', context: { traits: { email: 'one@x.io' } }, at: 1 }, rules);
