@@ -1,5 +1,6 @@
 // The Redis-backed identity graph: typed calls over the Lua scripts in ./lua. One EVALSHA per
 // event; Kafka knows nothing of this file and this file knows nothing of Kafka.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { normalizeIdentifier } from './extract-identifiers';
 import type { IdentityEventInput } from './identity-event';
@@ -13,7 +14,7 @@ import {
 import { DEFAULT_IDENTITY_RULES, OTHER_TYPES, type IdentityRules } from './identity-rules';
 import { loadLuaScript, runLuaScript, type LuaScript } from './lua-scripts';
 import { prepareResolution, type ResolutionRequest } from './prepare-resolution';
-import { dedupeKey, identifierIndexKey, tenantPrefix } from './redis-keys';
+import { identifierIndexKey, tenantPrefix } from './redis-keys';
 import { encodeTraitEntry } from './trait-operations';
 
 const KIND_CODE = { set: 's', set_once: 'o', unset: 'u' } as const;
@@ -53,11 +54,15 @@ function luaRules(rules: IdentityRules): LuaRules {
 export type RestoreResult = 'restored' | 'stale' | 'merged';
 
 export class IdentityGraph {
-  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-2.lua');
+  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-1.lua');
   private readonly getScript: LuaScript = loadLuaScript('get-profile-1.lua');
   private readonly restoreScript: LuaScript = loadLuaScript('restore-profile-1.lua');
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    /** Processing time: which dedupe period a message is recorded in (tests move it). */
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Applies one event under the tenant's rules. Invalid envelopes come back as a rejection. */
   async resolveEvent(
@@ -97,11 +102,16 @@ export class IdentityGraph {
         profile: null,
       };
     }
+    // Hashed here, where it is cheap; the script keeps 16 bytes of it per message for the window.
+    const digest = createHash('sha1').update(messageId).digest();
     const payload = JSON.stringify({
       prefix: tenantPrefix(tenant),
       ts: request.timestampMs,
-      ttlMs: rules.dedupeWindowSeconds * 1000,
-      ids: request.identifiers.map((i) => [i.identifier, i.candidateProfileId]),
+      now: this.now(),
+      windowMs: rules.dedupeWindowSeconds * 1000,
+      bucket: digest.readUInt32BE(16) % rules.dedupeBuckets,
+      ids: request.identifiers,
+      founder: request.founderProfileId,
       traits: request.traitOperations.map((op) => [op.name, KIND_CODE[op.kind], op.value ?? '']),
       rules: luaRules(rules),
     });
@@ -110,8 +120,8 @@ export class IdentityGraph {
       reply = await runLuaScript(
         this.redis,
         this.resolveScript,
-        [identifierIndexKey(tenant), dedupeKey(tenant, messageId)],
-        [payload],
+        [identifierIndexKey(tenant)],
+        [payload, digest.subarray(0, 16)],
       );
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);

@@ -144,7 +144,7 @@ function sortKeys<T>(object: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Parses the JSON reply of resolve-event-2.lua; the pre-graph refusals and warnings come first. */
+/** Parses the JSON reply of resolve-event-1.lua; the pre-graph refusals and warnings come first. */
 export function outcomeFromLua(
   reply: unknown,
   context: { tenant: string; messageId: string; refused: RefusedIdentifier[]; warnings: IdentityWarning[] },

@@ -41,6 +41,7 @@ export const DEFAULT_PRIORITY: readonly string[] = [
 export const DEFAULT_MAX_IDENTIFIERS_PER_PROFILE = 1000;
 export const DEFAULT_MAX_MERGES_PER_PROFILE = 100;
 export const DEFAULT_DEDUPE_WINDOW_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_DEDUPE_BUCKETS = 1024;
 
 const identifierType = z
   .string()
@@ -76,6 +77,11 @@ export const identityRulesSchema = z
     maxIdentifiersPerProfile: positiveInt.default(DEFAULT_MAX_IDENTIFIERS_PER_PROFILE),
     maxMergesPerProfile: z.number().int().min(0).default(DEFAULT_MAX_MERGES_PER_PROFILE),
     dedupeWindowSeconds: positiveInt.default(DEFAULT_DEDUPE_WINDOW_SECONDS),
+    /**
+     * Hashes each seventh of the window is spread over: about 128 messages per hash keep it
+     * listpack-encoded (compact); more still work, at about twice the memory per message.
+     */
+    dedupeBuckets: positiveInt.max(1_000_000).default(DEFAULT_DEDUPE_BUCKETS),
     /** ISO 3166 region for phone numbers written without a country code; none: such numbers are refused. */
     phoneDefaultRegion: z
       .string()
@@ -99,6 +105,7 @@ export interface IdentityRules {
   readonly maxIdentifiersPerProfile: number;
   readonly maxMergesPerProfile: number;
   readonly dedupeWindowSeconds: number;
+  readonly dedupeBuckets: number;
   readonly phoneDefaultRegion: CountryCode | undefined;
 }
 
@@ -138,6 +145,7 @@ export function parseIdentityRules(raw: unknown, tenant = 'unknown'): IdentityRu
     maxIdentifiersPerProfile: rules.maxIdentifiersPerProfile,
     maxMergesPerProfile: rules.maxMergesPerProfile,
     dedupeWindowSeconds: rules.dedupeWindowSeconds,
+    dedupeBuckets: rules.dedupeBuckets,
     phoneDefaultRegion: rules.phoneDefaultRegion as CountryCode | undefined,
   };
 }

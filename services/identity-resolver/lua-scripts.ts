@@ -28,7 +28,7 @@ function expandIncludes(file: string, included: Set<string>): string {
   });
 }
 
-/** `resolve-event-2.lua` -> a script taking 2 keys (BullMQ's naming convention). */
+/** `resolve-event-1.lua` -> a script taking 1 key (BullMQ's naming convention). */
 export function loadLuaScript(fileName: string): LuaScript {
   const match = /-(\d+)\.lua$/.exec(fileName);
   if (match === null) throw new Error(`Lua script name must end with -<number of keys>.lua: ${fileName}`);
@@ -45,7 +45,7 @@ export async function runLuaScript(
   redis: Redis,
   script: LuaScript,
   keys: readonly string[],
-  args: readonly (string | number)[],
+  args: readonly (string | number | Buffer)[],
 ): Promise<unknown> {
   if (keys.length !== script.numberOfKeys) {
     throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);

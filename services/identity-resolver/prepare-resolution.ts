@@ -14,8 +14,10 @@ export interface ResolutionRequest {
   tenant: string;
   messageId: string;
   timestampMs: number;
-  /** Highest priority first; the id a new profile would get if this identifier came first. */
-  identifiers: { identifier: string; candidateProfileId: string }[];
+  /** Highest priority first. */
+  identifiers: string[];
+  /** The id of a profile this event would create: derived from its highest-priority identifier. */
+  founderProfileId: string | null;
   traitOperations: TraitOperation[];
   /** Refused before the graph was consulted (blocked or invalid values). */
   refused: RefusedIdentifier[];
@@ -46,10 +48,9 @@ export function prepareResolution(event: IdentityEventInput, rules: IdentityRule
       tenant: event.tenant,
       messageId: event.messageId,
       timestampMs,
-      identifiers: extracted.identifiers.map((identifier) => ({
-        identifier,
-        candidateProfileId: profileIdFor(event.tenant, identifier),
-      })),
+      identifiers: extracted.identifiers,
+      founderProfileId:
+        extracted.identifiers[0] === undefined ? null : profileIdFor(event.tenant, extracted.identifiers[0]),
       traitOperations: traits.operations,
       refused: extracted.refused,
       warnings: [...extracted.warnings, ...traits.warnings],

@@ -2,7 +2,8 @@
 // so the whole graph of a tenant lives in one Redis Cluster slot and one script can touch it.
 //   {t:<tenant>}:idx              hash  `type:value` -> profile id (always the live root profile)
 //   {t:<tenant>}:p:<profileId>    hash  one profile (fields in lua/includes/profile-state.lua)
-//   {t:<tenant>}:m:<messageId>    string profile id the message resolved to, TTL = dedupe window
+//   {t:<tenant>}:m:<period>:<n>   hash  messages seen in one period of the dedupe window
+//                                 (lua/includes/dedupe-buckets.lua)
 
 export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -23,8 +24,4 @@ export function identifierIndexKey(tenant: string): string {
 
 export function profileKey(tenant: string, profileId: string): string {
   return `${tenantPrefix(tenant)}:p:${profileId}`;
-}
-
-export function dedupeKey(tenant: string, messageId: string): string {
-  return `${tenantPrefix(tenant)}:m:${messageId}`;
 }

@@ -1,6 +1,6 @@
 // Reference model of the identity graph: plain TypeScript, in memory, union-find (each identifier
 // remembers the profile it first joined; `find` walks merged_into to the root) with the same rules
-// as resolve-event-2.lua. The property test runs both on the same events and compares outcomes.
+// as resolve-event-1.lua. The property test runs both on the same events and compares outcomes.
 // It shares only the pure pieces with the product (event preparation and the trait-write rule);
 // everything the Lua script does is written again here, the simple way.
 import type { IdentityWarningCode, RefusedIdentifier } from '../../services/identity-resolver/identity-event';
@@ -132,7 +132,7 @@ export class IdentityReferenceModel {
 
     // While linking would break a limit, drop the lowest-priority identifier whose absence alone
     // makes linking valid, else the lowest-priority one; never the highest-priority identifier.
-    let used = request.identifiers.map((i) => i.identifier);
+    let used = [...request.identifiers];
     const classify = (identifiers: string[]) => ({
       roots: [...new Set(identifiers.map(rootOf).filter((p): p is ModelProfile => p !== null))],
       fresh: identifiers.filter((identifier) => rootOf(identifier) === null),
@@ -162,7 +162,7 @@ export class IdentityReferenceModel {
     let target: ModelProfile;
     if (roots.length === 0) {
       target = {
-        id: request.identifiers[0]!.candidateProfileId,
+        id: request.founderProfileId!,
         mergedInto: null,
         identifiers: [],
         traits: new Map(),

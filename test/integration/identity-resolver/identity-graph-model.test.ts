@@ -159,7 +159,7 @@ function universe(rules: IdentityRules): string[] {
       { messageId: 'u', tenant: 'x', type: 'identify', timestamp: '2025-01-01T00:00:00Z', ...shape },
       rules,
     );
-    if (prepared.ok) for (const i of prepared.request.identifiers) all.add(i.identifier);
+    if (prepared.ok) for (const identifier of prepared.request.identifiers) all.add(identifier);
   }
   return [...all];
 }

@@ -236,6 +236,37 @@ test('the same messageId twice changes nothing and returns the current snapshot'
   expect(late).toMatchObject({ status: 'duplicate', profileId: first.profileId });
 });
 
+test('dedupe holds for the whole window, then the messageId may be applied again', async () => {
+  // A 7 s window is seven 1 s periods: a message is recognised for 7 s to 8 s after it was seen.
+  const rules = parseIdentityRules({ dedupeWindowSeconds: 7, dedupeBuckets: 4 }, tenant);
+  // Buckets expire by Redis's own clock, so the test clock starts at the real time and only runs ahead.
+  let now = Date.now();
+  const clocked = new IdentityGraph(redis, () => now);
+  const event = makeEvent(tenant, { type: 'track', anonymousId: 'a1', at: 1 });
+  expect(expectResolved(await clocked.resolveEvent(event, rules)).status).toBe('resolved');
+  now += 6_999;
+  expect(expectResolved(await clocked.resolveEvent(event, rules)).status).toBe('duplicate');
+  now += 2_001;
+  expect(expectResolved(await clocked.resolveEvent(event, rules))).toMatchObject({
+    status: 'resolved',
+    changed: false,
+  });
+
+  // One hash per period and bucket; a field is 16 bytes of the messageId's digest, the value the
+  // profile id as 16 bytes; each bucket expires one window after its period.
+  const keys = await redis.keys(`{t:${tenant}}:m:*`);
+  expect(keys.length).toBeGreaterThanOrEqual(1);
+  for (const key of keys) {
+    const fields = await redis.hgetallBuffer(key);
+    for (const [field, value] of Object.entries(fields)) {
+      expect(Buffer.from(field, 'latin1').length).toBe(16);
+      expect(value.length).toBe(16);
+    }
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+  }
+});
+
 test('a merge of two large profiles keeps every identifier', async () => {
   const rules = parseIdentityRules({ limits: { anonymous_id: 1000 } }, tenant);
   for (let i = 0; i < 300; i += 1) {

@@ -4,9 +4,8 @@
   (last writer wins by event time), bump versions, return the outcome.
 
   KEYS[1]  {t:<tenant>}:idx              identifier index (hash `type:value` -> profile id)
-  KEYS[2]  {t:<tenant>}:m:<messageId>    dedupe marker
 
-  Profile keys `{t:<tenant>}:p:<id>` are computed here, not declared in KEYS: the ids are only
+  Profile keys `{t:<tenant>}:p:<id>` and dedupe buckets `{t:<tenant>}:m:...` are computed here, not declared in KEYS: the ids are only
   known after the lookups. This knowingly bends the "declare every key" rule the way BullMQ does
   with its prefix: every key carries the tenant hash tag, so all of them sit in the slot of
   KEYS[1] and the script works unchanged on Redis Cluster.
@@ -14,12 +13,15 @@
   ARGV[1]  JSON:
     prefix      "{t:<tenant>}"
     ts          event time, epoch ms
-    ttlMs       dedupe window
-    ids         [[identifier, candidateProfileId], ...], highest priority first; the candidate id
-                is UUIDv5(tenant, identifier), used when that identifier founds a profile
+    now         processing time, epoch ms (places the message in a dedupe period)
+    windowMs    dedupe window
+    bucket      dedupe hash of this message within its period
+    ids         [identifier, ...], highest priority first
+    founder     the id of a profile this event creates: UUIDv5(tenant, ids[1])
     traits      [[name, kind ("s"|"o"|"u"), json], ...]
     rules       { rank = {type: n}, otherRank = n, limits = {type: n}, defaultLimit = n,
                   maxIds = n, maxMerges = n }
+  ARGV[2]  the first 16 bytes of SHA-1(messageId), binary (see includes/dedupe-buckets.lua)
 
   Returns JSON: { status = "duplicate", profile? } or { status = "resolved", profileId, created,
   changed, mergedFrom, added, refused, traitsChanged, tombstones, warnings, profile }.
@@ -29,13 +31,15 @@
 --- @include "includes/ordering.lua"
 --- @include "includes/trait-entry.lua"
 --- @include "includes/profile-state.lua"
+--- @include "includes/dedupe-buckets.lua"
 
-local idxKey, dedupeKey = KEYS[1], KEYS[2]
+local idxKey = KEYS[1]
 local req = cjson.decode(ARGV[1])
 local prefix, ts, rules, ids = req.prefix, req.ts, req.rules, req.ids
+local slot = dedupeSlot(prefix, ARGV[2], req.bucket, req.now, req.windowMs)
 
 -- Exactly-once effect: a redelivered message changes nothing and reports the current state.
-local seen = redis.call('GET', dedupeKey)
+local seen = seenProfileId(slot)
 if seen then
   local current = loadLiveProfile(prefix, seen)
   if current then return cjson.encode({ status = 'duplicate', profile = profileSnapshot(current) }) end
@@ -45,15 +49,15 @@ end
 -- Look up every identifier once; profiles are loaded once each.
 local owner = {}     -- identifier -> live profile id
 local profiles = {}  -- live profile id -> profile
-for _, pair in ipairs(ids) do
-  local pid = redis.call('HGET', idxKey, pair[1])
+for _, identifier in ipairs(ids) do
+  local pid = redis.call('HGET', idxKey, identifier)
   if pid then
     local p = profiles[pid]
     if not p then
       p = loadLiveProfile(prefix, pid)
       if p then profiles[p.id] = p end
     end
-    if p then owner[pair[1]] = p.id end
+    if p then owner[identifier] = p.id end
   end
 end
 
@@ -72,7 +76,7 @@ local function violation(matched, fresh)
   end
   if withUserId > 1 then return 'user_id' end
   for _, i in ipairs(fresh) do
-    local t = typeOf(ids[i][1])
+    local t = typeOf(ids[i])
     union[t] = (union[t] or 0) + 1
   end
   for t, c in pairs(union) do
@@ -89,7 +93,7 @@ end
 local function classify(active)
   local matched, fresh, inMatched = {}, {}, {}
   for _, i in ipairs(active) do
-    local pid = owner[ids[i][1]]
+    local pid = owner[ids[i]]
     if pid then
       if not inMatched[pid] then
         inMatched[pid] = true
@@ -125,7 +129,7 @@ while true do
       break
     end
   end
-  local dropped = ids[active[drop]][1]
+  local dropped = ids[active[drop]]
   refused[#refused + 1] = { identifier = dropped, reason = 'limit' }
   warnings[#warnings + 1] = { code = 'limit', identifier = dropped,
     message = 'not linked: linking it would exceed the ' .. fault .. ' limit (' .. limitFor(rules, fault) ..
@@ -138,9 +142,9 @@ local dirty = {}  -- target hash fields to write
 local mergedFrom, tombstones = {}, {}
 
 if #matched == 0 then
-  target = { id = ids[1][2], v = 0, fs = ts, ls = ts, mf = {}, ids = {}, counts = {}, traits = {} }
+  target = { id = req.founder, v = 0, fs = ts, ls = ts, mf = {}, ids = {}, counts = {}, traits = {} }
   if redis.call('EXISTS', profileKeyOf(prefix, target.id)) == 1 then
-    error('profile id collision: ' .. target.id .. ' exists but ' .. ids[1][1] .. ' is not indexed')
+    error('profile id collision: ' .. target.id .. ' exists but ' .. ids[1] .. ' is not indexed')
   end
   created = true
   dirty['fs'], dirty['ls'] = ts, ts
@@ -204,7 +208,7 @@ end
 -- New identifiers, within the cap on identifiers per profile.
 local added = {}
 for _, i in ipairs(fresh) do
-  local identifier = ids[i][1]
+  local identifier = ids[i]
   if #target.ids >= rules.maxIds then
     refused[#refused + 1] = { identifier = identifier, reason = 'identifier_cap' }
     warnings[#warnings + 1] = { code = 'identifier_cap', identifier = identifier,
@@ -248,7 +252,7 @@ if changed then
   if #args > 0 then redis.call('HSET', profileKeyOf(prefix, target.id), unpack(args)) end
 end
 
-redis.call('SET', dedupeKey, target.id, 'PX', req.ttlMs)
+recordSeen(slot, target.id)
 
 return cjson.encode({
   status = 'resolved', profileId = target.id, created = created, changed = changed,
