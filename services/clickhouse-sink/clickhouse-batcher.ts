@@ -81,14 +81,13 @@ export class ClickHouseBatcher {
     this.rowCount = 0;
     this.byteCount = 0;
     this.oldestAt = undefined;
-    for (let i = 0; i < taken.length; i++) {
-      const [table, buffer] = taken[i] as [string, TableBuffer];
-      try {
-        await this.insert(table, buffer.rows);
-      } catch (err) {
-        this.restore(taken.slice(i));
-        throw err;
-      }
+    // Tables are independent inserts: sent together, one round trip's latency per flush, not one per table.
+    const results = await Promise.allSettled(taken.map(([table, buffer]) => this.insert(table, buffer.rows)));
+    const failed = taken.filter((_, i) => results[i]?.status === 'rejected');
+    if (failed.length > 0) {
+      this.restore(failed);
+      const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      throw first?.reason;
     }
   }
 
