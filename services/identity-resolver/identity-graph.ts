@@ -1,6 +1,6 @@
 // The Redis-backed identity graph: typed calls over the Lua scripts in ./lua. One EVALSHA per
 // event; Kafka knows nothing of this file and this file knows nothing of Kafka.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { normalizeIdentifier } from './extract-identifiers';
 import type { IdentityEventInput } from './identity-event';
@@ -103,7 +103,7 @@ export class IdentityGraph {
       };
     }
     // Hashed here, where it is cheap; the script keeps 16 bytes of it per message for the window.
-    const digest = createHash('sha1').update(messageId).digest();
+    const digest = hash('sha1', messageId, 'buffer');
     const payload = JSON.stringify({
       prefix: tenantPrefix(tenant),
       ts: request.timestampMs,
