@@ -5,22 +5,17 @@
 // latency. The sink runs with its production batcher limits (DEFAULT_SINK_LIMITS).
 import crypto from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createClickHouse } from '../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
 import type { Config } from '../../services/common/config';
-import { applyTopics } from '../../services/common/kafka/apply-topics';
-import { createKafka } from '../../services/common/kafka/kafka-client';
 import { createLogger } from '../../services/common/logger';
-import { createRedis } from '../../services/common/redis/redis-client';
-import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
+import { openScratch } from './bench-scratch';
 import type { RunningService } from '../../services/common/runtime/service-definition';
 import { tenantDirectory } from '../../services/common/tenants';
 import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../../services/clickhouse-sink/main';
 import { startCollector } from '../../services/collector/main';
 import { startIdentityResolver } from '../../services/identity-resolver/main';
 import { resolverBenchTopics } from '../resolver-topics';
-import { tenantPrefix } from '../../services/identity-resolver/redis-keys';
 
 /** Requests allowed in flight at once; beyond it the sender falls behind and says so. */
 const MAX_IN_FLIGHT = 64;
@@ -67,35 +62,24 @@ export async function runE2eLatency(config: Config, opts: E2eLatencyOptions) {
     `sink batcher maxRows ${limits.maxRows}, maxBytes ${limits.maxBytes}, maxAgeMs ${limits.maxAgeMs}, ` +
     `flushed after every consumed chunk (<= ${SINK_CHUNK_SIZE} records)`;
 
-  const kafka = createKafka(config, `bench-e2e-${run}`);
-  const clickhouse = createClickHouse(config);
-  const redis = createRedis(config.CDP_REDIS_URL, 'bench-e2e');
+  const scratch = await openScratch(config, {
+    clientId: `bench-e2e-${run}`,
+    topics: allTopics,
+    tenant,
+    database,
+    retentionMs: 3_600_000,
+  });
+  const { clickhouse } = scratch;
   const logger = createLogger('bench-e2e');
   const tenants = tenantDirectory({ tenants: [{ id: tenant, writeKeys: [writeKey] }] });
   const services: RunningService[] = [];
 
   const cleanup = async () => {
     for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
-    await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
-    await clickhouse.close().catch(() => undefined);
-    await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:*`).catch(() => undefined);
-    redis.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: allTopics }).catch(() => undefined);
-    await admin.disconnect();
+    await scratch.cleanup();
   };
 
   try {
-    await applyTopics(
-      kafka,
-      allTopics.map((name) => ({
-        name,
-        partitions: config.CDP_TOPIC_PARTITIONS,
-        cleanupPolicy: 'delete',
-        retentionMs: 3_600_000,
-      })),
-    );
     await migrate(clickhouse, database, loadMigrations());
     // Consumers first, so they are in their groups before the first event arrives.
     services.push(

@@ -2,15 +2,13 @@
 // resolver (with its Redis cost and accuracy against the ground truth) and the ClickHouse sink, each
 // alone on the same pre-published backlog, on private topics, tenant and database.
 import crypto from 'node:crypto';
-import { createClickHouse } from '../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
 import type { Config } from '../../services/common/config';
-import { applyTopics } from '../../services/common/kafka/apply-topics';
-import { createKafka } from '../../services/common/kafka/kafka-client';
 import type { Logger } from '../../services/common/logger';
-import { createRedis, type Redis } from '../../services/common/redis/redis-client';
+import type { Redis } from '../../services/common/redis/redis-client';
 import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
+import { openScratch } from './bench-scratch';
 import { tenantDirectory } from '../../services/common/tenants';
 import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../../services/clickhouse-sink/main';
 import { startIdentityResolver } from '../../services/identity-resolver/main';
@@ -76,22 +74,18 @@ export async function runPipeline(
   const sinkDlq = `bench.${run}.sink-dlq`;
   const database = `cdp_bench_${run}`;
   const allTopics = [topics.input, topics.dlq, passOutput, sinkDlq, ...Object.values(topics.outputs)];
-  const kafka = createKafka(config, `bench-${run}`, { quiet: true });
-  const redis = createRedis(config.CDP_REDIS_URL, 'bench');
-  const clickhouse = createClickHouse(config);
+  const scratch = await openScratch(config, {
+    clientId: `bench-${run}`,
+    topics: allTopics,
+    tenant,
+    database,
+    retentionMs: 6 * 3_600_000,
+  });
+  const { kafka, redis, clickhouse } = scratch;
   const tenants = tenantDirectory({ tenants: [{ id: tenant, writeKeys: [`${tenant}-write-key`] }] });
   const timeoutSeconds = options.timeoutSeconds;
 
   try {
-    await applyTopics(
-      kafka,
-      allTopics.map((name) => ({
-        name,
-        partitions: config.CDP_TOPIC_PARTITIONS,
-        cleanupPolicy: 'delete',
-        retentionMs: 6 * 3_600_000,
-      })),
-    );
     const population = await publishPopulation(config, kafka, {
       topic: topics.input,
       tenant,
@@ -206,15 +200,6 @@ export async function runPipeline(
       accuracy,
     };
   } finally {
-    await clickhouse
-      .command({ query: `DROP DATABASE IF EXISTS ${sqlIdentifier(database)}` })
-      .catch(() => undefined);
-    await clickhouse.close().catch(() => undefined);
-    await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:*`).catch(() => undefined);
-    redis.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: allTopics }).catch(() => undefined);
-    await admin.disconnect();
+    await scratch.cleanup();
   }
 }
