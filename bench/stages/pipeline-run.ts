@@ -11,13 +11,14 @@ import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
 import { openScratch } from './bench-scratch';
 import { tenantDirectory } from '../../services/common/tenants';
 import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../../services/clickhouse-sink/main';
+import { DEFAULT_DEDUPE_BUCKETS } from '../../services/identity-resolver/identity-rules';
 import { startIdentityResolver } from '../../services/identity-resolver/main';
 import { identifierIndexKey, tenantPrefix } from '../../services/identity-resolver/redis-keys';
 import { resolverBenchTopics } from '../resolver-topics';
 import { measureDrain, recordsIn, type DrainRate } from './drain-rate';
 import { startPassThrough } from './pass-through';
 import { publishPopulation, type PublishedPopulation } from './publish-population';
-import { commandCalls, commandCost, usedMemory, type CommandCost } from './redis-stats';
+import { commandCalls, commandCost, usedMemory, waitForLazyFree, type CommandCost } from './redis-stats';
 import { measureAccuracy, type AccuracyResult } from './accuracy-stage';
 
 export interface PipelineRunOptions {
@@ -82,7 +83,11 @@ export async function runPipeline(
     retentionMs: 6 * 3_600_000,
   });
   const { kafka, redis, clickhouse } = scratch;
-  const tenants = tenantDirectory({ tenants: [{ id: tenant, writeKeys: [`${tenant}-write-key`] }] });
+  // Sized as docs/identity.md tells operators to: about 100 messages per dedupe hash per period.
+  const dedupeBuckets = Math.max(DEFAULT_DEDUPE_BUCKETS, Math.ceil(options.events / 100));
+  const tenants = tenantDirectory({
+    tenants: [{ id: tenant, writeKeys: [`${tenant}-write-key`], identity: { dedupeBuckets } }],
+  });
   const timeoutSeconds = options.timeoutSeconds;
 
   try {
@@ -110,6 +115,7 @@ export async function runPipeline(
     }).finally(() => pass.stop());
 
     process.stderr.write(`bench: identity resolver over ${population.records} records\n`);
+    await waitForLazyFree(redis);
     const memoryBefore = await usedMemory(redis);
     const callsBefore = await commandCalls(redis);
     const resolverGroup = `bench-resolver-${run}`;
@@ -131,6 +137,7 @@ export async function runPipeline(
     const accuracy = await measureAccuracy(options.truthFile, index);
     const profiles = new Set(index.values()).size;
     await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:m:*`);
+    await waitForLazyFree(redis);
     const memoryGraph = await usedMemory(redis);
     const identifiers = index.size;
     const bytes = memoryAfter - memoryBefore;

@@ -9,6 +9,23 @@ export async function usedMemory(redis: Redis): Promise<number> {
   return Number(match[1]);
 }
 
+/**
+ * Waits until objects deleted with UNLINK are really freed (Redis frees large ones in a background
+ * thread), so `used_memory` read next no longer counts them.
+ */
+export async function waitForLazyFree(redis: Redis, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await redis.info('memory');
+    const pending = /lazyfree_pending_objects:(\d+)/.exec(info);
+    // Servers that do not report it free synchronously.
+    if (pending === null || pending[1] === '0') return;
+    if (Date.now() > until)
+      throw new Error(`Redis still had ${pending[1]} objects to free after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Calls per command since the server started (`INFO commandstats`). */
 export async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
