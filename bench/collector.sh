@@ -16,6 +16,16 @@ for _ in $(seq 1 60); do
   kill -0 "$collector" 2>/dev/null || { echo "bench: collector exited; see $log" >&2; exit 1; }
   sleep 0.5
 done
+# The ops port can answer before the collector's own port, and its first Kafka send waits for
+# metadata: measure only once one event has been acknowledged.
+for _ in $(seq 1 60); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -u bench-write-key: -H 'content-type: application/json' \
+    -d '{"type":"track","userId":"bench-warm-up","event":"Warm Up"}' "http://127.0.0.1:$port/v1/track" || true)
+  [ "$code" = 200 ] && break
+  kill -0 "$collector" 2>/dev/null || { echo "bench: collector exited; see $log" >&2; exit 1; }
+  sleep 0.5
+done
+[ "$code" = 200 ] || { echo "bench: the collector never acknowledged a warm-up event (last status $code); see $log" >&2; exit 1; }
 
 # Tenant `bench` keeps load-test events out of the demo tenant.
 run() { node dist/bench/collector-bench.js --url "http://127.0.0.1:$port" --write-key bench-write-key "$@"; }

@@ -1,5 +1,5 @@
 // Makes the cluster's topics match their definitions (idempotent).
-import { ConfigResourceTypes } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import type { Kafka } from './kafka-client';
 import { planTopicChanges, type ExistingTopic, type TopicChange } from './topic-plan';
 import { topicConfigEntries, type TopicDefinition } from './topics';
@@ -31,6 +31,27 @@ async function readExisting(kafka: Kafka, names: string[]): Promise<ExistingTopi
   }
 }
 
+/**
+ * kafkajs's own wait (`waitForLeaders`) gives up when the broker has not yet heard of a topic it
+ * just created (UNKNOWN_TOPIC_OR_PARTITION, seen on a busy broker right after deletions); this one
+ * keeps asking until every partition has a leader.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.length === topics.length && found.every((t) => t.partitions.every((p) => p.leader >= 0)))
+        return;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+    }
+    if (Date.now() > until)
+      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export async function applyTopics(kafka: Kafka, defs: TopicDefinition[]): Promise<TopicChange[]> {
   const changes = planTopicChanges(
     defs,
@@ -45,7 +66,7 @@ export async function applyTopics(kafka: Kafka, defs: TopicDefinition[]): Promis
     const toCreate = changes.flatMap((c) => (c.kind === 'create' ? [c.def] : []));
     if (toCreate.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: toCreate.map((d) => ({
           topic: d.name,
           numPartitions: d.partitions,
@@ -53,6 +74,10 @@ export async function applyTopics(kafka: Kafka, defs: TopicDefinition[]): Promis
           configEntries: topicConfigEntries(d),
         })),
       });
+      await waitForLeaders(
+        admin,
+        toCreate.map((d) => d.name),
+      );
     }
     const toGrow = changes.flatMap((c) => (c.kind === 'add-partitions' ? [c.def] : []));
     if (toGrow.length > 0) {
