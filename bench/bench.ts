@@ -4,8 +4,7 @@
 //
 //   node dist/bench/bench.js [--events 100000] [--sizes 10000,100000] [--large] [--seed 42]
 //        [--rate 1000] [--seconds 30] [--no-collector] [--no-e2e] [--sink-max 1000000]
-import { spawnSync } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -239,15 +238,11 @@ async function main(): Promise<void> {
     'B/identifier',
     'graph B/id',
   ];
-  const widths = growthHeader.map((h, c) =>
-    Math.max(h.length, ...growthRows.map((r) => (r[c] ?? '').length)),
-  );
-  const line = (r: string[]) => r.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ');
   console.log(
     `\nbench ${latest.at} (${latest.seconds} s, commit ${latest.commit ?? 'unknown'}, ${os.cpus().length} cpus, load ${latest.machine.load_average_at_end.join(' ')})`,
   );
   console.log(formatTable(SUMMARY_HEADER, summaryRows(summary)));
-  console.log(`\ncost growth\n${line(growthHeader)}\n${growthRows.map(line).join('\n')}`);
+  console.log(`\ncost growth\n${formatTable(growthHeader, growthRows)}`);
   const examples = main.accuracy;
   if (examples.falseMergeExamples.length > 0)
     console.log(`\nfalse merges, e.g.: ${JSON.stringify(examples.falseMergeExamples.slice(0, 3))}`);

@@ -21,17 +21,19 @@ export interface DrainOptions {
 
 type Admin = ReturnType<Kafka['admin']>;
 
-async function sumOffsets(admin: Admin, groupId: string | null, topics: string[]): Promise<number> {
-  if (groupId === null) {
-    let total = 0;
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
-    }
-    return total;
-  }
-  const results = await admin.fetchOffsets({ groupId, topics });
+async function recordsHeld(admin: Admin, topics: string[]): Promise<number> {
   let total = 0;
-  for (const r of results) for (const p of r.partitions) total += Math.max(0, Number(p.offset));
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
+  }
+  return total;
+}
+
+async function recordsCommitted(admin: Admin, groupId: string, topics: string[]): Promise<number> {
+  let total = 0;
+  for (const r of await admin.fetchOffsets({ groupId, topics })) {
+    for (const p of r.partitions) total += Math.max(0, Number(p.offset));
+  }
   return total;
 }
 
@@ -40,7 +42,7 @@ export async function recordsIn(kafka: Kafka, topics: string[]): Promise<number>
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await sumOffsets(admin, null, topics);
+    return await recordsHeld(admin, topics);
   } finally {
     await admin.disconnect();
   }
@@ -55,12 +57,12 @@ export async function measureDrain(kafka: Kafka, options: DrainOptions): Promise
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const target = await sumOffsets(admin, null, options.topics);
+    const target = await recordsHeld(admin, options.topics);
     const started = Date.now();
     let first: { at: number; done: number } | null = null;
     let lastReport = started;
     for (;;) {
-      const done = await sumOffsets(admin, options.groupId, options.topics);
+      const done = await recordsCommitted(admin, options.groupId, options.topics);
       const now = Date.now();
       if (first === null && done > 0) first = { at: now, done };
       if (done >= target) {

@@ -39,7 +39,7 @@ export async function commandCalls(redis: Redis): Promise<Map<string, number>> {
 export interface CommandCost {
   /** Every command Redis executed, including those inside scripts. */
   commands: number;
-  /** Commands sent by clients: one per script call plus any plain command. */
+  /** Script calls: each is one client round trip (the resolver sends nothing else). */
   roundTrips: number;
   byCommand: Record<string, number>;
 }
