@@ -32,9 +32,16 @@ export interface ConsumerRunnerOptions {
   /**
    * Runs after every record of a chunk was handled, before its outputs are sent and its offset
    * committed: a sink flushes its buffered rows here, so nothing is committed before the store
-   * acknowledged it. A throw is retried with backoff while the partition waits.
+   * acknowledged it. It may return more outputs (e.g. dead letters for rows the store refused),
+   * sent with the chunk's own. A throw is retried with backoff while the partition waits.
    */
-  afterChunk?: () => Promise<void>;
+  afterChunk?: () => Promise<OutgoingMessage[] | void>;
+  /**
+   * Runs once the chunk's outputs are acknowledged, before its offset is committed: state kept only
+   * to re-send outputs after a redelivery can be released here. Best effort: a failure is logged and
+   * the chunk still commits, so whatever it releases needs its own expiry as well.
+   */
+  afterSend?: (messages: ConsumedMessage[]) => Promise<void>;
   /**
    * Rewrites a chunk's outputs (in offset order) before they are sent, e.g. to drop snapshots that
    * a later one of the same chunk supersedes on a compacted topic.
@@ -118,11 +125,13 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
     }
   }
 
-  async function runAfterChunk(afterChunk: () => Promise<void>, payload: EachBatchPayload): Promise<void> {
+  async function runAfterChunk(
+    afterChunk: () => Promise<OutgoingMessage[] | void>,
+    payload: EachBatchPayload,
+  ): Promise<OutgoingMessage[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await afterChunk();
-        return;
+        return (await afterChunk()) ?? [];
       } catch (err) {
         runnerRetries.inc({ service, stage: 'after-chunk' });
         logger.warn({ attempt, err }, 'after-chunk step failed; retrying');
@@ -152,10 +161,15 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
     await forEachWithConcurrency(groupByKey(messages), options.keyConcurrency, async (group) => {
       for (const { index, message } of group) outputs[index] = await handleOne(message, payload);
     });
-    if (options.afterChunk) await runAfterChunk(options.afterChunk, payload);
+    const extra = options.afterChunk ? await runAfterChunk(options.afterChunk, payload) : [];
     // Offset order keeps each key's outputs in the order its inputs came.
-    const flat = outputs.flat();
+    const flat = [...outputs.flat(), ...extra];
     await sendOutputs(options.compactOutputs ? options.compactOutputs(flat) : flat, payload);
+    if (options.afterSend) {
+      await options.afterSend(messages).catch((err: unknown) => {
+        logger.warn({ topic, partition, err }, 'after-send step failed; its state expires on its own');
+      });
+    }
     const last = messages[messages.length - 1] as ConsumedMessage;
     payload.resolveOffset(last.offset);
     await payload.commitOffsetsIfNecessary({
