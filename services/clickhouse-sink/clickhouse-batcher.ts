@@ -125,7 +125,9 @@ export class ClickHouseBatcher {
   /**
    * Takes the refused rows that came from `messages` (a chunk, after its flush resolved). Rows of
    * another partition's chunk may be refused by this chunk's flush; they wait for their own chunk,
-   * so a record is dead-lettered before its own offset is committed, never after.
+   * so a record is dead-lettered before its own offset is committed, never after. Entries of a chunk
+   * abandoned by a rebalance stay until that record is refused again here (same key), or for good
+   * if its partition moved away: a few small entries, never rows.
    */
   takeRefused(messages: ConsumedMessage[]): RefusedRow[] {
     const taken: RefusedRow[] = [];
