@@ -1,4 +1,5 @@
-// Two projects: unit tests need no server; integration tests use the real local stack (make up).
+// Unit tests need no server; integration tests use the real local stack (make up); compat tests
+// run the SQL on current ClickHouse embedded in-process.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 
 module.exports = {
@@ -16,6 +17,13 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
+    },
+    {
+      // Current ClickHouse embedded in-process (chdb, installed by infra/local/ensure-chdb.sh).
+      displayName: 'compat',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/compat/**/*.test.ts'],
     },
   ],
 };

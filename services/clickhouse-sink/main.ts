@@ -11,6 +11,7 @@ import type { Logger } from '../common/logger';
 import { runAsMain } from '../common/runtime/run-services';
 import type { RunningService, ServiceDefinition } from '../common/runtime/service-definition';
 import { ClickHouseBatcher, type BatcherLimits } from './clickhouse-batcher';
+import { refusedRowOutputs } from './refused-rows';
 import { clickHouseOverrideLookup } from './override-store';
 import { createSinkHandler, type SinkInput } from './sink-handler';
 
@@ -72,7 +73,7 @@ export async function startClickHouseSink(
     },
   });
   const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-clickhouse-sink`);
-  // Only poison records are produced (to the DLQ); a DLQ record the sink cannot store goes nowhere.
+  // Only dead letters are produced: poison records and records whose rows ClickHouse refused.
   const producer = await createProducer(kafka);
   let runner;
   try {
@@ -85,7 +86,14 @@ export async function startClickHouseSink(
       topics: Object.values(topics),
       dlqTopic: overrides.dlq ?? TOPICS.eventsDlq,
       handle,
-      afterChunk: () => batcher.flush(),
+      afterChunk: async (messages) => {
+        await batcher.flush();
+        return refusedRowOutputs(batcher.takeRefused(messages), {
+          dlqTopic: overrides.dlq ?? TOPICS.eventsDlq,
+          deadLetterInput: topics.deadLetters,
+          logger,
+        });
+      },
       chunkSize: CHUNK_SIZE,
       keyConcurrency: config.CDP_KEY_CONCURRENCY,
       partitionsConcurrently: config.CDP_PARTITIONS_CONCURRENTLY,

@@ -1,14 +1,17 @@
 // The sink's per-record handler: decode, map to rows, buffer. Rows reach ClickHouse when a bound is
 // hit or when the runner's afterChunk flushes, which happens before the chunk's offset is committed.
 import type { AvroCodec } from '../common/codec/avro-codec';
+import type { ConsumedMessage } from '../common/kafka/consumed-message';
 import type { MessageHandler } from '../common/kafka/consumer-runner';
-import type { ClickHouseBatcher } from './clickhouse-batcher';
+import type { ClickHouseBatcher, Row } from './clickhouse-batcher';
 import { deadLetterRow } from './dead-letter-rows';
 import { eventRow } from './event-rows';
+import { mergedLoserRow } from './merged-profile-row';
 import { mergeFields, overrideRows } from './override-rows';
 import type { OverrideLookup } from './override-store';
 import { profileRows } from './profile-rows';
 import { warningRow } from './warning-rows';
+import { wellFormedRow } from './well-formed-row';
 
 export type SinkInput = 'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters';
 
@@ -28,15 +31,22 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
   // when two merges of one chain are handled concurrently (different keys or partitions).
   let mergeQueue: Promise<void> = Promise.resolve();
 
-  async function handleMerge(decoded: unknown): Promise<void> {
+  /** Every row leaves with well-formed strings and the record it came from (for the DLQ). */
+  function add(table: string, rows: Row[], source: ConsumedMessage): void {
+    batcher.add(table, rows.map(wellFormedRow), source);
+  }
+
+  async function handleMerge(decoded: unknown, message: ConsumedMessage): Promise<void> {
     const merge = mergeFields(decoded);
-    // Earlier overrides may still be buffered: they must be in ClickHouse before we read them.
+    // Earlier overrides and snapshots may still be buffered: they must be in ClickHouse before we read them.
     await batcher.flush();
     const target = await overrides.targetOf(merge.tenant, merge.survivorId);
     // A merge read out of order (survivor already merged away) still points at the root.
     const root = target ?? merge.survivorId;
     const descendants = await overrides.descendantsOf(merge.tenant, merge.loserId);
-    batcher.add('profile_overrides', overrideRows(merge, root, descendants));
+    const loser = await overrides.profileOf(merge.tenant, merge.loserId);
+    add('profile_overrides', overrideRows(merge, root, descendants), message);
+    add('profiles', [mergedLoserRow(merge, loser)], message);
   }
 
   return async (message) => {
@@ -45,7 +55,7 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
     // Before buffering: a failed flush throws here, the runner backs off, and nothing is buffered twice.
     await batcher.makeRoom();
     if (input === 'deadLetters') {
-      batcher.add('dead_letters', [deadLetterRow(message)]);
+      add('dead_letters', [deadLetterRow(message)], message);
       return [];
     }
     // A compacted-topic tombstone carries only the profile id as key, no tenant: deletion from
@@ -54,19 +64,19 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
     const decoded = await codec.decode(message.value, options.schemaTopics[input]);
     switch (input) {
       case 'events':
-        batcher.add('events', [eventRow(decoded)]);
+        add('events', [eventRow(decoded)], message);
         break;
       case 'profiles': {
         const rows = profileRows(decoded);
-        batcher.add('profiles', [rows.profile]);
-        batcher.add('identities', rows.identities);
+        add('profiles', [rows.profile], message);
+        add('identities', rows.identities, message);
         break;
       }
       case 'warnings':
-        batcher.add('ingestion_warnings', [warningRow(decoded)]);
+        add('ingestion_warnings', [warningRow(decoded)], message);
         break;
       case 'merges': {
-        const run = mergeQueue.catch(() => undefined).then(() => handleMerge(decoded));
+        const run = mergeQueue.catch(() => undefined).then(() => handleMerge(decoded, message));
         mergeQueue = run;
         await run;
         break;

@@ -25,12 +25,12 @@ FROM (
   FROM {db}.events_resolved
   WHERE tenant = {tenant} AND event = 'Order Completed'
   GROUP BY tenant, profile_id
-)
+) AS orders
 ANY LEFT JOIN (
   SELECT tenant, profile_id, visitParamExtractString(traits, 'email') AS email
   FROM {db}.profiles FINAL
   WHERE tenant = {tenant}
-) USING (tenant, profile_id)
+) AS emails USING (tenant, profile_id)
 ORDER BY revenue DESC, profile_id
 LIMIT 5`;
 
@@ -79,11 +79,11 @@ WHERE tenant = {tenant} AND profile_id IN (
     SELECT tenant, profile_id
     FROM {db}.identities FINAL
     WHERE tenant = {tenant} AND identifier = concat('email:', lower({email}))
-  )
+  ) AS holders
   ANY LEFT JOIN (
     SELECT tenant, old_profile_id AS profile_id, override_profile_id
     FROM {db}.profile_overrides FINAL
-  ) USING (tenant, profile_id)
+  ) AS overrides USING (tenant, profile_id)
 )`;
 
 /** Replaces {db} with a quoted identifier and every other {name} with a quoted string literal. */

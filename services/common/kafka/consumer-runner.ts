@@ -33,9 +33,10 @@ export interface ConsumerRunnerOptions {
    * Runs after every record of a chunk was handled, before its outputs are sent and its offset
    * committed: a sink flushes its buffered rows here, so nothing is committed before the store
    * acknowledged it. It may return more outputs (e.g. dead letters for rows the store refused),
-   * sent with the chunk's own. A throw is retried with backoff while the partition waits.
+   * sent with the chunk's own. A throw is retried with backoff while the partition waits. It gets
+   * the chunk's records, so outputs about them (not about another partition's chunk) are returned.
    */
-  afterChunk?: () => Promise<OutgoingMessage[] | void>;
+  afterChunk?: (messages: ConsumedMessage[]) => Promise<OutgoingMessage[] | void>;
   /**
    * Runs once the chunk's outputs are acknowledged, before its offset is committed: state kept only
    * to re-send outputs after a redelivery can be released here. Best effort: a failure is logged and
@@ -126,12 +127,13 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
   }
 
   async function runAfterChunk(
-    afterChunk: () => Promise<OutgoingMessage[] | void>,
+    afterChunk: (messages: ConsumedMessage[]) => Promise<OutgoingMessage[] | void>,
+    messages: ConsumedMessage[],
     payload: EachBatchPayload,
   ): Promise<OutgoingMessage[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await afterChunk()) ?? [];
+        return (await afterChunk(messages)) ?? [];
       } catch (err) {
         runnerRetries.inc({ service, stage: 'after-chunk' });
         logger.warn({ attempt, err }, 'after-chunk step failed; retrying');
@@ -161,7 +163,7 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
     await forEachWithConcurrency(groupByKey(messages), options.keyConcurrency, async (group) => {
       for (const { index, message } of group) outputs[index] = await handleOne(message, payload);
     });
-    const extra = options.afterChunk ? await runAfterChunk(options.afterChunk, payload) : [];
+    const extra = options.afterChunk ? await runAfterChunk(options.afterChunk, messages, payload) : [];
     // Offset order keeps each key's outputs in the order its inputs came.
     const flat = [...outputs.flat(), ...extra];
     await sendOutputs(options.compactOutputs ? options.compactOutputs(flat) : flat, payload);

@@ -52,4 +52,28 @@ describe('ClickHouse migrator', () => {
       /changed after it was applied/,
     );
   });
+
+  it('replaces the events_resolved view of an install that applied the retired 0008', async () => {
+    const upgraded = `${database}_upgrade`;
+    const db = sqlIdentifier(upgraded);
+    try {
+      const all = loadMigrations();
+      await migrate(
+        client,
+        upgraded,
+        all.filter((m) => m.version < 8),
+      );
+      // Stands in for what 0008 created (un-aliased joined subqueries, refused by ClickHouse >= 20).
+      await client.command({ query: `CREATE VIEW ${db}.events_resolved AS SELECT 1 AS old` });
+      const results = await migrate(client, upgraded, all);
+      expect(results.find((r) => r.name === 'events_resolved_aliased')?.status).toBe('applied');
+      const rs = await client.query({
+        query: `SELECT profile_id, original_profile_id FROM ${db}.events_resolved`,
+        format: 'JSONEachRow',
+      });
+      expect(await rs.json()).toEqual([]);
+    } finally {
+      await client.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+    }
+  });
 });

@@ -1,0 +1,162 @@
+// Current ClickHouse (chdb: the server embedded in a Python process, pinned by
+// infra/local/ensure-chdb.sh) runs every migration, the sink's inserts and every documented analyst
+// query, so what we write for 18.16 keeps working on the servers people run today.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as analystQueries from '../../services/cli/demo/analyst-queries';
+import { versionAtLeast } from '../../services/common/clickhouse/clickhouse-client';
+import { sqlIdentifier } from '../../services/common/clickhouse/escape-sql';
+import { bindDatabase } from '../../services/common/clickhouse/migration-files';
+import { loadMigrations } from '../../services/common/clickhouse/migrator';
+import { deadLetterRow } from '../../services/clickhouse-sink/dead-letter-rows';
+import { eventRow } from '../../services/clickhouse-sink/event-rows';
+import { mergedLoserRow } from '../../services/clickhouse-sink/merged-profile-row';
+import { overrideRows, type IdentityMergeFields } from '../../services/clickhouse-sink/override-rows';
+import { profileRows } from '../../services/clickhouse-sink/profile-rows';
+import { warningRow } from '../../services/clickhouse-sink/warning-rows';
+import { wellFormedRow } from '../../services/clickhouse-sink/well-formed-row';
+import { DLQ_HEADERS } from '../../services/common/kafka/dead-letter';
+import { resolvedOrderRecord } from '../support/resolved-event-record';
+
+const root = path.join(__dirname, '../..');
+const runner = path.join(__dirname, 'run-on-chdb.py');
+const DB = 'cdp';
+
+interface Statement {
+  label: string;
+  sql: string;
+}
+
+/** The Makefile passes the interpreter; run alone, the test installs chdb itself (idempotent). */
+function chdbPython(): string {
+  const fromEnv = process.env.CDP_CHDB_PYTHON;
+  if (fromEnv) return fromEnv;
+  return execFileSync(path.join(root, 'infra/local/ensure-chdb.sh'), { encoding: 'utf8' }).trim();
+}
+
+function onChdb(python: string, args: string[], input = ''): string {
+  return execFileSync(python, [runner, ...args], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+}
+
+function migrationStatements(serverVersion: string): { statements: Statement[]; skipped: string[] } {
+  const statements: Statement[] = [{ label: 'create database', sql: `CREATE DATABASE ${sqlIdentifier(DB)}` }];
+  const skipped: string[] = [];
+  for (const m of loadMigrations()) {
+    // The migrator's own gate: a migration for newer servers is skipped on older ones.
+    if (m.minServerVersion && !versionAtLeast(serverVersion, m.minServerVersion)) {
+      skipped.push(`${m.version}_${m.name}`);
+      continue;
+    }
+    m.statements.forEach((sql, i) =>
+      statements.push({
+        label: `migration ${m.version}_${m.name} #${i + 1}`,
+        sql: bindDatabase(sql, sqlIdentifier(DB)),
+      }),
+    );
+  }
+  return { statements, skipped };
+}
+
+/** One row per table, built by the sink's own mappers and sent as the sink sends them. */
+function sinkInserts(): Statement[] {
+  const T = Date.UTC(2026, 0, 2, 3, 4, 5);
+  const tenant = 'demo';
+  const merge: IdentityMergeFields = {
+    tenant,
+    loserId: 'p-2',
+    survivorId: 'p-1',
+    survivorVersion: 3,
+    mergedAt: T,
+  };
+  const profile = profileRows({
+    tenant,
+    profileId: 'p-1',
+    version: 3,
+    identifiers: ['email:ann@example.com'],
+    traits: JSON.stringify({ email: 'ann@example.com', plan: 'pro' }),
+    firstSeen: T,
+    lastSeen: T,
+    updatedAt: T,
+    mergedInto: null,
+  });
+  const order = resolvedOrderRecord({ tenant, messageId: 'm-1', profileId: 'p-2', at: T, total: 12.5 });
+  const rows: [string, object[]][] = [
+    ['events', [eventRow({ ...order, properties: JSON.stringify({ revenue: 12.5, k: '\ud800' }) })]],
+    ['profiles', [profile.profile, mergedLoserRow(merge, undefined)]],
+    ['identities', profile.identities],
+    ['profile_overrides', overrideRows(merge, 'p-1', [])],
+    [
+      'ingestion_warnings',
+      [
+        warningRow({
+          tenant,
+          warningId: 'w-1',
+          messageId: 'm-1',
+          profileId: 'p-1',
+          code: 'limit',
+          message: 'too many',
+          identifier: null,
+          trait: null,
+          occurredAt: T,
+        }),
+      ],
+    ],
+    [
+      'dead_letters',
+      [
+        deadLetterRow({
+          topic: 'cdp.events.dlq.v1',
+          partition: 0,
+          offset: '7',
+          key: Buffer.from('demo:track:u1'),
+          value: Buffer.from([0xde, 0xad]),
+          headers: { [DLQ_HEADERS.errorClass]: Buffer.from('DecodeError') },
+          timestamp: T,
+        }),
+      ],
+    ],
+  ];
+  return rows.map(([table, values]) => ({
+    label: `sink insert into ${table}`,
+    sql: `INSERT INTO ${sqlIdentifier(DB)}.${sqlIdentifier(table)} FORMAT JSONEachRow\n${values
+      .map((v) => JSON.stringify(wellFormedRow(v)))
+      .join('\n')}`,
+  }));
+}
+
+const PARAMS = { db: DB, tenant: 'demo', plan: 'pro', email: 'Ann@Example.com' };
+
+/** Every query analyst-queries.ts exports and every ```sql block of docs/analytics.md, once each. */
+function analystStatements(): Statement[] {
+  const byText = new Map<string, string>();
+  for (const [name, value] of Object.entries(analystQueries)) {
+    if (typeof value === 'string') byText.set(value, `analyst query ${name}`);
+  }
+  const doc = fs.readFileSync(path.join(root, 'docs/analytics.md'), 'utf8');
+  let n = 0;
+  for (const match of doc.matchAll(/```sql\n([\s\S]*?)\n```/g)) {
+    n++;
+    const sql = (match[1] as string).trim();
+    if (!byText.has(sql)) byText.set(sql, `docs/analytics.md sql block ${n}`);
+  }
+  return [...byText].map(([sql, label]) => ({ label, sql: analystQueries.bindQuery(sql, PARAMS) }));
+}
+
+it('runs every migration, the sink inserts and every analyst query on current ClickHouse', () => {
+  const python = chdbPython();
+  const version = onChdb(python, ['--version']).trim();
+  expect(version).toMatch(/^\d+\.\d+/);
+  const { statements: migrations, skipped } = migrationStatements(version);
+  const analyst = analystStatements();
+  // Not vacuous: the tree has eight migrations and seven documented queries today.
+  expect(migrations.length).toBeGreaterThanOrEqual(9);
+  expect(analyst.length).toBeGreaterThanOrEqual(7);
+  const statements = [...migrations, ...sinkInserts(), ...analyst];
+  const output = JSON.parse(onChdb(python, [], JSON.stringify({ statements }))) as {
+    results: { label: string; error: string | null }[];
+  };
+  expect(output.results.map((r) => r.label)).toEqual(statements.map((s) => s.label));
+  const failures = output.results.filter((r) => r.error !== null).map((r) => `${r.label}: ${r.error}`);
+  expect({ version, skipped, failures }).toEqual({ version, skipped: [], failures: [] });
+});
