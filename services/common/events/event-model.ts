@@ -1,6 +1,8 @@
 // The one model of a customer event (Segment spec plus tenant). TypeScript types come from here;
 // the Avro wire form lives in event-record.ts and a test keeps both equal to schemas/cdp.events.raw.v1.avsc.
 import { z } from 'zod';
+import { isValidInstant } from './event-instant';
+import { MAX_JSON_DEPTH, jsonTooDeepAt } from './json-depth';
 
 export const EVENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
@@ -14,9 +16,25 @@ export type EventRuleReason =
   'missing_identity' | 'missing_user_id' | 'missing_previous_id' | 'missing_event' | 'missing_group_id';
 
 const nonEmpty = z.string().min(1);
-const jsonObject = z.record(z.string(), z.unknown());
-/** ISO-8601 instant with a zone (Z or an offset): the event model never holds local times. */
-const instant = z.iso.datetime({ offset: true });
+/** Free-form JSON, nested at most MAX_JSON_DEPTH levels; the issue's path names the first too-deep value. */
+const jsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const path = jsonTooDeepAt(value, MAX_JSON_DEPTH);
+  if (path === undefined) return;
+  ctx.addIssue({
+    code: 'custom',
+    // Keys shortened so a hostile key cannot make the answer as large as the event.
+    path: path.map((p) => (typeof p === 'string' && p.length > 40 ? `${p.slice(0, 37)}...` : p)),
+    message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+    params: { reason: 'json_too_deep' },
+  });
+});
+/**
+ * ISO-8601 instant with a zone (Z or an offset): the event model never holds local times. Years
+ * 0000-9999 in UTC too, so the epoch-ms wire form always converts back.
+ */
+const instant = z.iso
+  .datetime({ offset: true })
+  .refine((s) => isValidInstant(Date.parse(s)), 'must be between years 0000 and 9999 in UTC');
 
 export const cdpEventFields = {
   messageId: nonEmpty.max(MESSAGE_ID_MAX_LENGTH),
