@@ -2,7 +2,7 @@
 // the Avro wire form lives in event-record.ts and a test keeps both equal to schemas/cdp.events.raw.v1.avsc.
 import { z } from 'zod';
 import { isValidInstant } from './event-instant';
-import { MAX_JSON_DEPTH, jsonTooDeepAt } from './json-depth';
+import { MAX_JSON_DEPTH, jsonTooDeepAt, shortenedPath } from './json-depth';
 
 export const EVENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
@@ -22,8 +22,7 @@ const jsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) =>
   if (path === undefined) return;
   ctx.addIssue({
     code: 'custom',
-    // Keys shortened so a hostile key cannot make the answer as large as the event.
-    path: path.map((p) => (typeof p === 'string' && p.length > 40 ? `${p.slice(0, 37)}...` : p)),
+    path: shortenedPath(path),
     message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
     params: { reason: 'json_too_deep' },
   });

@@ -49,3 +49,8 @@ export function jsonTextTooDeep(text: string, maxDepth: number = MAX_JSON_DEPTH)
   }
   return false;
 }
+
+/** A path fit for an answer or a log line: each long key cut, so a hostile key cannot bloat it. */
+export function shortenedPath(path: JsonPath): JsonPath {
+  return path.map((p) => (typeof p === 'string' && p.length > 40 ? `${p.slice(0, 37)}...` : p));
+}
