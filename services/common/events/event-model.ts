@@ -16,24 +16,13 @@ export type EventRuleReason =
   'missing_identity' | 'missing_user_id' | 'missing_previous_id' | 'missing_event' | 'missing_group_id';
 
 const nonEmpty = z.string().min(1);
-/** Free-form JSON, nested at most MAX_JSON_DEPTH levels; the issue's path names the first too-deep value. */
-const jsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-  const path = jsonTooDeepAt(value, MAX_JSON_DEPTH);
-  if (path === undefined) return;
-  ctx.addIssue({
-    code: 'custom',
-    path: shortenedPath(path),
-    message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
-    params: { reason: 'json_too_deep' },
-  });
-});
-/**
- * ISO-8601 instant with a zone (Z or an offset): the event model never holds local times. Years
- * 0000-9999 in UTC too, so the epoch-ms wire form always converts back.
- */
-const instant = z.iso
-  .datetime({ offset: true })
-  .refine((s) => isValidInstant(Date.parse(s)), 'must be between years 0000 and 9999 in UTC');
+/** Free-form JSON; its depth is checked once per event in cdpEventSchema (see below). */
+const jsonObject = z.record(z.string(), z.unknown());
+/** ISO-8601 instant with a zone (Z or an offset): the event model never holds local times. */
+const instant = z.iso.datetime({ offset: true });
+
+const JSON_FIELDS = ['traits', 'properties', 'context', 'integrations'] as const;
+const INSTANTS = ['timestamp', 'sentAt', 'originalTimestamp', 'receivedAt'] as const;
 
 export const cdpEventFields = {
   messageId: nonEmpty.max(MESSAGE_ID_MAX_LENGTH),
@@ -96,9 +85,29 @@ export function eventRuleBreaks(event: {
   return breaks;
 }
 
+// Bounds are checked here, once per event, rather than as refinements of each field: zod runs
+// field refinements slower, and an event is parsed on every hop.
 export const cdpEventSchema = z.object(cdpEventFields).superRefine((event, ctx) => {
   for (const b of eventRuleBreaks(event)) {
     ctx.addIssue({ code: 'custom', path: [b.field], message: b.message, params: { reason: b.reason } });
+  }
+  // Instants in years 0000-9999 UTC too (an offset can push 0000-01-01 out), so the epoch-ms wire
+  // form always converts back.
+  for (const field of INSTANTS) {
+    const value = event[field];
+    if (value !== undefined && !isValidInstant(Date.parse(value)))
+      ctx.addIssue({ code: 'custom', path: [field], message: 'must be between years 0000 and 9999 in UTC' });
+  }
+  // Free-form JSON nests at most MAX_JSON_DEPTH levels; the path names the first value past it.
+  for (const field of JSON_FIELDS) {
+    const tooDeep = jsonTooDeepAt(event[field], MAX_JSON_DEPTH);
+    if (tooDeep !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field, ...shortenedPath(tooDeep)],
+        message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+        params: { reason: 'json_too_deep' },
+      });
   }
 });
 

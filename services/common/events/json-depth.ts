@@ -14,16 +14,36 @@ export type JsonPath = (string | number)[];
  */
 export function jsonTooDeepAt(value: unknown, maxDepth: number = MAX_JSON_DEPTH): JsonPath | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const stack: { value: object; path: JsonPath }[] = [{ value, path: [] }];
+  // Frames keep their parent and key, so the path is built only for the value that fails.
+  interface Frame {
+    node: object;
+    depth: number;
+    parent: Frame | undefined;
+    key: string | number;
+  }
+  const stack: Frame[] = [{ node: value, depth: 1, parent: undefined, key: '' }];
   while (stack.length > 0) {
-    const { value: node, path } = stack.pop() as { value: object; path: JsonPath };
-    if (path.length >= maxDepth) return path;
-    const entries: [string | number, unknown][] = Array.isArray(node)
-      ? node.map((v, i) => [i, v])
-      : Object.entries(node);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i] as [string | number, unknown];
-      if (typeof child === 'object' && child !== null) stack.push({ value: child, path: [...path, key] });
+    const frame = stack.pop() as Frame;
+    if (frame.depth > maxDepth) {
+      const path: JsonPath = [];
+      for (let f: Frame | undefined = frame; f?.parent !== undefined; f = f.parent) path.push(f.key);
+      return path.reverse();
+    }
+    const { node } = frame;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) {
+        const child: unknown = node[i];
+        if (typeof child === 'object' && child !== null)
+          stack.push({ node: child, depth: frame.depth + 1, parent: frame, key: i });
+      }
+    } else {
+      const keys = Object.keys(node);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        const child = (node as Record<string, unknown>)[key];
+        if (typeof child === 'object' && child !== null)
+          stack.push({ node: child, depth: frame.depth + 1, parent: frame, key });
+      }
     }
   }
   return undefined;
@@ -36,14 +56,21 @@ export function jsonTooDeepAt(value: unknown, maxDepth: number = MAX_JSON_DEPTH)
  */
 export function jsonTextTooDeep(text: string, maxDepth: number = MAX_JSON_DEPTH): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+    if (c === 0x22 /* " */) {
+      // Jump to the closing quote (one not escaped by an odd run of backslashes): most of a JSON
+      // text is inside strings, and indexOf skips them natively.
+      let end = i;
+      for (;;) {
+        end = text.indexOf('"', end + 1);
+        if (end < 0) return false; // unterminated: not JSON at all, the parser says so
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === 0x5c /* \ */) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+      i = end;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (++depth > maxDepth) return true;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
   }

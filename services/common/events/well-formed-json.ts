@@ -6,9 +6,16 @@
 const LONE_SURROGATE = /\p{Cs}/u;
 const LONE_SURROGATES = /\p{Cs}/gu;
 
-/** Same result as String.prototype.toWellFormed (ES2024, newer than this project's lib target). */
+/** String.prototype.isWellFormed (ES2024: in Node 20+, newer than this project's lib target). */
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+
+function isWellFormed(s: string): boolean {
+  return nativeIsWellFormed ? nativeIsWellFormed.call(s) : !LONE_SURROGATE.test(s);
+}
+
+/** Same result as String.prototype.toWellFormed. */
 function wellFormed(s: string): string {
-  return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\uFFFD') : s;
+  return isWellFormed(s) ? s : s.replace(LONE_SURROGATES, '\uFFFD');
 }
 
 type Container = unknown[] | Record<string, unknown>;
@@ -22,13 +29,13 @@ function hasLoneSurrogate(value: object): boolean {
   while (stack.length > 0) {
     const node = stack.pop();
     if (typeof node === 'string') {
-      if (LONE_SURROGATE.test(node)) return true;
+      if (!isWellFormed(node)) return true;
     } else if (Array.isArray(node)) {
       for (const v of node) stack.push(v);
     } else if (isContainer(node)) {
-      for (const [k, v] of Object.entries(node)) {
-        if (LONE_SURROGATE.test(k)) return true;
-        stack.push(v);
+      for (const k of Object.keys(node)) {
+        if (!isWellFormed(k)) return true;
+        stack.push((node as Record<string, unknown>)[k]);
       }
     }
   }
