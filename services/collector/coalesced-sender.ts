@@ -2,6 +2,8 @@
 // messages, and the next send carries all of them. Each request still resolves only after the
 // send holding its messages was acknowledged. (The idempotent producer allows one request in
 // flight per broker, so one send per HTTP request would cap throughput at one round trip each.)
+// The queue is bounded: while Kafka is slow, requests beyond the bound are refused at once (the
+// collector answers 503, SDKs retry later) instead of holding memory until the process dies.
 import type { OutgoingMessage } from '../common/kafka/producer';
 
 export interface MessageSender {
@@ -22,12 +24,35 @@ function sizeOf(messages: OutgoingMessage[]): number {
   return bytes;
 }
 
-/**
- * @param maxBytes upper bound of one combined send (a single caller's messages always go, however
- *   large); kept under Kafka's 1 MB per-partition batch default even if every key hashed alike.
- */
-export function coalescedSender(inner: MessageSender, maxBytes = 900 * 1024): MessageSender {
+/** The queue holds too much already; nothing of this call was sent. Retryable. */
+export class QueueFullError extends Error {
+  override name = 'QueueFullError';
+  constructor(
+    readonly queuedBytes: number,
+    readonly maxQueuedBytes: number,
+  ) {
+    super(`${queuedBytes} bytes already wait for Kafka (bound ${maxQueuedBytes})`);
+  }
+}
+
+export interface CoalescedSenderOptions {
+  /**
+   * Upper bound of one combined send (a single caller's messages always go, however large); kept
+   * under Kafka's 1 MB per-partition batch default even if every key hashed alike.
+   */
+  maxSendBytes?: number;
+  /**
+   * Bytes that may wait behind the send in flight; a call that would pass it is refused with
+   * QueueFullError. A call to an empty queue is always taken, so no request is too large to pass.
+   */
+  maxQueuedBytes?: number;
+}
+
+export function coalescedSender(inner: MessageSender, options: CoalescedSenderOptions = {}): MessageSender {
+  const maxBytes = options.maxSendBytes ?? 900 * 1024;
+  const maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
   let queue: Waiter[] = [];
+  let queuedBytes = 0;
   let inFlight = false;
 
   function pump(): void {
@@ -41,6 +66,7 @@ export function coalescedSender(inner: MessageSender, maxBytes = 900 * 1024): Me
       bytes += next.bytes;
       queue.shift();
     }
+    queuedBytes -= bytes;
     inFlight = true;
     inner.send(group.flatMap((w) => w.messages)).then(
       () => {
@@ -53,6 +79,7 @@ export function coalescedSender(inner: MessageSender, maxBytes = 900 * 1024): Me
         // fail too, so they fail now and their clients retry.
         const failed = [...group, ...queue];
         queue = [];
+        queuedBytes = 0;
         inFlight = false;
         for (const w of failed) w.reject(err);
       },
@@ -62,8 +89,12 @@ export function coalescedSender(inner: MessageSender, maxBytes = 900 * 1024): Me
   return {
     send(messages) {
       if (messages.length === 0) return Promise.resolve();
+      const bytes = sizeOf(messages);
+      if (queue.length > 0 && queuedBytes + bytes > maxQueuedBytes)
+        return Promise.reject(new QueueFullError(queuedBytes, maxQueuedBytes));
       return new Promise<void>((resolve, reject) => {
-        queue.push({ messages, bytes: sizeOf(messages), resolve, reject });
+        queue.push({ messages, bytes, resolve, reject });
+        queuedBytes += bytes;
         pump();
       });
     },

@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import type { EventIssue } from '../common/events/event-issues';
 import type { CdpEvent, EventType } from '../common/events/event-model';
 import type { Logger } from '../common/logger';
 import type { TenantDirectory } from '../common/tenants';
@@ -18,7 +19,9 @@ import {
   collectorProduceSeconds,
   collectorRequests,
 } from './collector-metrics';
-import { UnsupportedEncodingError, decompressedPayload } from './decompress-body';
+import { QueueFullError } from './coalesced-sender';
+import { DecompressedTooLargeError, UnsupportedEncodingError, decompressedPayload } from './decompress-body';
+import { readTrackingBody } from './read-body';
 import type { SizeLimits } from './size-limits';
 import { splitBatch, splitSingle, type RequestContext, type SplitOutcome } from './split-batch';
 import { writeKeyOf } from './write-key';
@@ -44,6 +47,18 @@ const SINGLE_ROUTES: Record<string, EventType> = {
 };
 const BATCH_ROUTES = ['/v1/batch', '/v1/import'];
 
+/** The body is not one we read (not JSON, nested too deep): 400 with the reason. */
+class RequestBodyError extends Error {
+  override name = 'RequestBodyError';
+  readonly statusCode = 400;
+  constructor(
+    message: string,
+    readonly issues: EventIssue[] | undefined,
+  ) {
+    super(message);
+  }
+}
+
 function reject(reply: FastifyReply, status: number, error: string, extra: Record<string, unknown> = {}) {
   return reply.code(status).send({ success: false, error, ...extra });
 }
@@ -60,23 +75,38 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
     routerOptions: { ignoreTrailingSlash: true },
   });
 
-  // Browser SDKs post text/plain to avoid a CORS preflight; the body is still JSON.
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Every body is JSON whatever its Content-Type says (see read-body.ts): one parser for all.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
+    const outcome = readTrackingBody(text as string);
+    if (outcome.ok) done(null, outcome.body);
+    else done(new RequestBodyError(outcome.error, outcome.issues), undefined);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('access-control-allow-origin', request.headers.origin ?? '*');
     reply.header('vary', 'Origin');
   });
   app.addHook('preParsing', async (request, _reply, payload) =>
-    decompressedPayload(payload, request.headers['content-encoding']),
+    decompressedPayload(
+      payload,
+      request.headers['content-encoding'],
+      request.routeOptions.bodyLimit ?? options.limits.maxBatchBytes,
+    ),
   );
   app.addHook('onResponse', async (request, reply) => {
     collectorRequests.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    if (error instanceof RequestBodyError) {
+      if (error.issues !== undefined) {
+        collectorEventsRejected.inc({ reason: error.issues[0]?.reason ?? 'invalid_field' });
+        return reject(reply, 400, error.message, { issues: error.issues });
+      }
+      return reject(reply, 400, error.message);
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error instanceof DecompressedTooLargeError) {
       const limit = request.routeOptions.bodyLimit ?? options.limits.maxBatchBytes;
       return reject(reply, 413, `request body exceeds ${limit} bytes`);
     }
@@ -123,12 +153,17 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
         stop({ outcome: 'ok' });
       } catch (err) {
         stop({ outcome: 'error' });
+        reply.header('retry-after', String(options.retryAfterSeconds));
+        if (err instanceof QueueFullError) {
+          // Kafka is slower than the requests arrive; refusing now bounds the collector's memory.
+          collectorEventsRejected.inc({ reason: 'queue_full' }, accepted.length);
+          return reject(reply, 503, 'collector queue full; retry later');
+        }
         collectorEventsRejected.inc({ reason: 'kafka_unavailable' }, accepted.length);
         request.log.warn(
           { err, events: accepted.length, tenant: tenant.id },
           'events not written; answering 503',
         );
-        reply.header('retry-after', String(options.retryAfterSeconds));
         return reject(reply, 503, 'event storage unavailable; retry later');
       }
       for (const e of accepted) collectorEventsAccepted.inc({ tenant: tenant.id, type: e.type });

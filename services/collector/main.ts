@@ -32,7 +32,8 @@ export async function startCollector(
   const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-collector`);
   const producer = await createProducer(kafka, { sendTimeoutMs: config.CDP_COLLECTOR_PRODUCE_TIMEOUT_MS });
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
-  const events = createEventProducer({ codec, producer: coalescedSender(producer), topic: overrides.topic });
+  const sender = coalescedSender(producer, { maxQueuedBytes: config.CDP_COLLECTOR_MAX_QUEUED_BYTES });
+  const events = createEventProducer({ codec, producer: sender, topic: overrides.topic });
   const app = await buildCollectorApp({
     tenants,
     publish: (batch) => events.publish(batch),

@@ -9,7 +9,8 @@ import {
   type EventType,
 } from '../common/events/event-model';
 import { issuesFromZod, type EventIssue } from '../common/events/event-issues';
-import { isValidInstant, parseInstant } from './parse-instant';
+import { isValidInstant } from '../common/events/event-instant';
+import { parseInstant } from './parse-instant';
 import { correctedTimestamp } from './skew-correction';
 
 export interface MessageContext {

@@ -1,12 +1,9 @@
 // Segment clients send ISO-8601 strings; Date.parse alone would also accept free text
 // ("March 7") and read zone-less times in the server's zone, so the shape is checked first.
+import { isValidInstant } from '../common/events/event-instant';
 
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
-/** Largest instant Date can hold and Avro timestamp-millis round-trips through toISOString. */
-const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-const MIN_MS = Date.parse('0000-01-01T00:00:00Z');
 
 /** Epoch milliseconds, or undefined when the string is not an ISO-8601 date(-time). Zone-less = UTC. */
 export function parseInstant(value: string): number | undefined {
@@ -21,12 +18,8 @@ export function parseInstant(value: string): number | undefined {
   }
   const iso = `${y}-${mo}-${d}T${h ?? '00'}:${mi ?? '00'}:${s ?? '00'}${fraction}${offset}`;
   const ms = Date.parse(iso);
-  if (!Number.isFinite(ms) || ms > MAX_MS || ms < MIN_MS) return undefined;
+  if (!isValidInstant(ms)) return undefined;
   // Date.parse rolls 2021-02-30 over to March; reject dates that do not exist.
   if (new Date(`${y}-${mo}-${d}T00:00:00Z`).getUTCDate() !== Number(d)) return undefined;
   return ms;
-}
-
-export function isValidInstant(ms: number): boolean {
-  return Number.isFinite(ms) && ms <= MAX_MS && ms >= MIN_MS;
 }

@@ -73,6 +73,8 @@ export const configSchema = z.object({
   // Below the SDKs' 10 s HTTP timeout, so a client sees our 503 rather than its own timeout.
   CDP_COLLECTOR_PRODUCE_TIMEOUT_MS: positiveInt.default(5000),
   CDP_COLLECTOR_RETRY_AFTER_SECONDS: positiveInt.default(5),
+  // Encoded events that may wait behind the Kafka send in flight; past it requests get 503.
+  CDP_COLLECTOR_MAX_QUEUED_BYTES: positiveInt.default(16 * 1024 * 1024),
   CDP_LOCAL_KAFKA_CONTROLLER_PORT: port.default(9093),
   CDP_LOCAL_CLICKHOUSE_TCP_PORT: port.default(9000),
 });

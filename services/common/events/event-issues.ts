@@ -10,7 +10,8 @@ export type EventIssueReason =
   | 'message_id_too_long'
   | 'not_an_object'
   | 'invalid_type'
-  | 'event_too_large';
+  | 'event_too_large'
+  | 'json_too_deep';
 
 export interface EventIssue {
   reason: EventIssueReason;
@@ -25,7 +26,7 @@ export function issuesFromZod(error: z.ZodError): EventIssue[] {
   return error.issues.map((issue) => {
     const field = issue.path.map(String).join('.');
     const params =
-      issue.code === 'custom' ? (issue.params as { reason?: EventRuleReason } | undefined) : undefined;
+      issue.code === 'custom' ? (issue.params as { reason?: EventIssueReason } | undefined) : undefined;
     let reason: EventIssueReason = 'invalid_field';
     if (params?.reason) reason = params.reason;
     else if (field === 'messageId' && issue.code === 'too_big') reason = 'message_id_too_long';

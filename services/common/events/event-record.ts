@@ -1,14 +1,32 @@
 // The Avro wire form of an event (schemas/cdp.events.raw.v1.avsc): typed envelope, free-form JSON
 // objects as JSON strings, instants as epoch milliseconds, absent fields as null.
+// Records come from any producer, so the schema bounds what later code would choke on: instants
+// Date can format, JSON no deeper than MAX_JSON_DEPTH. A record outside it is poison (DLQ), never
+// a RangeError that a consumer would retry for ever.
 import { z } from 'zod';
+import { MAX_INSTANT_MS, MIN_INSTANT_MS } from './event-instant';
 import { cdpEventSchema, eventTypeSchema, type CdpEvent } from './event-model';
 import { formatIssues, issuesFromZod } from './event-issues';
+import { MAX_JSON_DEPTH, jsonTextTooDeep } from './json-depth';
+import { toWellFormedJson } from './well-formed-json';
 
 export const JSON_STRING_FIELDS = ['traits', 'properties', 'context', 'integrations'] as const;
 export const INSTANT_FIELDS = ['timestamp', 'sentAt', 'originalTimestamp', 'receivedAt'] as const;
 
-const epochMs = z.number().int();
+const epochMs = z
+  .number()
+  .int()
+  .min(MIN_INSTANT_MS, 'must be an instant at or after year 0000')
+  .max(MAX_INSTANT_MS, 'must be an instant before year 10000');
 const nullableString = z.string().nullable();
+/** A JSON text, checked for depth without parsing; whether it is an object is checked on parse. */
+const jsonText = z
+  .string()
+  .refine((text) => !jsonTextTooDeep(text, MAX_JSON_DEPTH), {
+    message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+    params: { reason: 'json_too_deep' },
+  })
+  .nullable();
 
 export const rawEventRecordSchema = z.object({
   messageId: z.string(),
@@ -20,10 +38,10 @@ export const rawEventRecordSchema = z.object({
   event: nullableString,
   name: nullableString,
   groupId: nullableString,
-  traits: nullableString,
-  properties: nullableString,
-  context: nullableString,
-  integrations: nullableString,
+  traits: jsonText,
+  properties: jsonText,
+  context: jsonText,
+  integrations: jsonText,
   timestamp: epochMs,
   sentAt: epochMs.nullable(),
   originalTimestamp: epochMs.nullable(),
@@ -46,7 +64,7 @@ function optionalMs(iso: string | undefined): number | null {
 }
 
 function json(value: Record<string, unknown> | undefined): string | null {
-  return value === undefined ? null : JSON.stringify(value);
+  return value === undefined ? null : JSON.stringify(toWellFormedJson(value));
 }
 
 /** Expects a valid event (validate with cdpEventSchema first); the encoder re-checks types. */
@@ -87,7 +105,8 @@ function parseJsonObject(
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new EventRecordError(`event ${messageId}: ${field} is not a JSON object`);
   }
-  return parsed as Record<string, unknown>;
+  // A JSON text may spell a lone surrogate as an escape ("\ud800"); downstream gets U+FFFD.
+  return toWellFormedJson(parsed as Record<string, unknown>);
 }
 
 function iso(value: number): string {

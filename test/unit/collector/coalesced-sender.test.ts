@@ -1,4 +1,4 @@
-import { coalescedSender } from '../../../services/collector/coalesced-sender';
+import { QueueFullError, coalescedSender } from '../../../services/collector/coalesced-sender';
 import type { OutgoingMessage } from '../../../services/common/kafka/producer';
 
 const msg = (key: string, bytes = 10): OutgoingMessage => ({ topic: 't', key, value: Buffer.alloc(bytes) });
@@ -72,7 +72,7 @@ describe('coalescedSender', () => {
 
   it('caps a combined send by bytes but always sends one caller whole', async () => {
     const { sends, sender } = controllableSender();
-    const s = coalescedSender(sender, 100);
+    const s = coalescedSender(sender, { maxSendBytes: 100 });
     void s.send([msg('first')]);
     void s.send([msg('big1', 80), msg('big2', 80)]);
     void s.send([msg('small', 10)]);
@@ -83,5 +83,65 @@ describe('coalescedSender', () => {
     sends[1]?.settle();
     await tick();
     expect(sends[2]?.keys).toEqual(['small']);
+  });
+
+  it('refuses a call when the queue behind the send in flight would pass its bound, then takes calls again', async () => {
+    const { sends, sender } = controllableSender();
+    const s = coalescedSender(sender, { maxQueuedBytes: 100 });
+    const inFlight = s.send([msg('a', 500)]);
+    await tick();
+    const queued = s.send([msg('b', 60)]);
+    const refused = s.send([msg('c', 50)]);
+    await expect(refused).rejects.toThrow(QueueFullError);
+    await expect(refused).rejects.toThrow('bytes already wait for Kafka (bound 100)');
+    expect(sends).toHaveLength(1);
+    sends[0]?.settle();
+    await inFlight;
+    await tick();
+    expect(sends[1]?.keys).toEqual(['b']);
+    // The queue drained into the send in flight: there is room again.
+    const later = s.send([msg('d', 90)]);
+    sends[1]?.settle();
+    await queued;
+    await tick();
+    expect(sends[2]?.keys).toEqual(['d']);
+    sends[2]?.settle();
+    await expect(later).resolves.toBeUndefined();
+  });
+
+  it('always takes a call into an empty queue, however large', async () => {
+    const { sends, sender } = controllableSender();
+    const s = coalescedSender(sender, { maxQueuedBytes: 10 });
+    const first = s.send([msg('a')]);
+    await tick();
+    const big = s.send([msg('big', 1000)]);
+    await tick();
+    sends[0]?.settle();
+    await first;
+    await tick();
+    expect(sends[1]?.keys).toEqual(['big']);
+    sends[1]?.settle();
+    await expect(big).resolves.toBeUndefined();
+  });
+
+  it('frees the queue when Kafka fails everything in it', async () => {
+    const { sends, sender } = controllableSender();
+    const s = coalescedSender(sender, { maxQueuedBytes: 100 });
+    const a = s.send([msg('a')]);
+    const b = s.send([msg('b', 90)]);
+    await tick();
+    sends[0]?.settle(new Error('kafka down'));
+    await expect(a).rejects.toThrow('kafka down');
+    await expect(b).rejects.toThrow('kafka down');
+    const c = s.send([msg('c', 90)]);
+    const d = s.send([msg('d', 50)]);
+    const e = s.send([msg('e', 40)]);
+    await tick();
+    sends[1]?.settle();
+    await c;
+    await tick();
+    expect(sends[2]?.keys).toEqual(['d', 'e']);
+    sends[2]?.settle();
+    await expect(Promise.all([d, e])).resolves.toBeDefined();
   });
 });

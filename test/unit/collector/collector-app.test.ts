@@ -4,7 +4,9 @@
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { QueueFullError } from '../../../services/collector/coalesced-sender';
 import { buildCollectorApp } from '../../../services/collector/collector-app';
+import { MAX_BODY_DEPTH } from '../../../services/collector/read-body';
 import type { CdpEvent } from '../../../services/common/events/event-model';
 import { tenantDirectory } from '../../../services/common/tenants';
 
@@ -53,7 +55,10 @@ async function send(app: FastifyInstance, req: Request): Promise<Response> {
   };
 }
 
-async function collector(publish: (events: CdpEvent[]) => Promise<unknown> = async () => undefined) {
+async function collector(
+  publish: (events: CdpEvent[]) => Promise<unknown> = async () => undefined,
+  limits = { maxEventBytes: 2048, maxBatchBytes: 8192 },
+) {
   const written: CdpEvent[] = [];
   const app = await buildCollectorApp({
     tenants,
@@ -61,7 +66,7 @@ async function collector(publish: (events: CdpEvent[]) => Promise<unknown> = asy
       await publish(events);
       written.push(...events);
     },
-    limits: { maxEventBytes: 2048, maxBatchBytes: 8192 },
+    limits,
     retryAfterSeconds: 7,
     logger: pino({ level: 'silent' }),
     now: () => receivedAt,
@@ -294,5 +299,131 @@ describe('collector HTTP API', () => {
     expect(res.statusCode).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(res.headers['access-control-allow-headers']).toContain('authorization');
+  });
+
+  it.each([
+    'application/x-www-form-urlencoded',
+    'application/octet-stream',
+    'text/plain;charset=UTF-8',
+    undefined,
+  ])('reads a gzip JSON body labelled %s as JSON (what RudderStack SDKs send)', async (type) => {
+    const { app, written } = await collector();
+    const body = gzipSync(JSON.stringify({ batch: [{ type: 'track', userId: 'u1', event: 'E' }] }));
+    const headers: Record<string, string> = { ...auth, 'content-encoding': 'gzip' };
+    if (type !== undefined) headers['content-type'] = type;
+    const res = await app.inject({ method: 'POST', url: '/v1/batch', headers, payload: body });
+    expect(res.statusCode).toBe(200);
+    expect(written).toMatchObject([{ type: 'track', userId: 'u1', event: 'E' }]);
+  });
+
+  it('answers 400 for a form body that is not JSON, whatever its label', async () => {
+    const { app } = await collector();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'userId=u1&event=E',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      success: false,
+      error: expect.stringMatching(/^unreadable request body/),
+    });
+  });
+
+  it('makes lone surrogates in values, keys and ids U+FFFD before writing', async () => {
+    const { app, written } = await collector();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"userId":"u\\ud800","event":"E","properties":{"k":"\\ud800","\\udc00x":["a\\udfff"]}}',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(written[0]).toMatchObject({
+      userId: 'u\ufffd',
+      properties: { k: '\ufffd', '\ufffdx': ['a\ufffd'] },
+    });
+  });
+
+  describe('JSON nesting', () => {
+    const big = { maxEventBytes: 32 * 1024, maxBatchBytes: 500 * 1024 };
+    const deepTraits = (levels: number) =>
+      `{"userId":"u1","traits":{"t":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}}`;
+
+    it('accepts traits 64 levels deep', async () => {
+      const { app, written } = await collector(undefined, big);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/identify',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: deepTraits(64),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(written).toHaveLength(1);
+    });
+
+    it('rejects traits 65 levels deep with 400 naming the path', async () => {
+      const { app, written } = await collector(undefined, big);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/identify',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: deepTraits(65),
+      });
+      expect(res.statusCode).toBe(400);
+      const issue = (res.json() as { rejected: { issues: { reason: string; field: string }[] }[] })
+        .rejected[0]?.issues[0];
+      expect(issue?.reason).toBe('json_too_deep');
+      expect(issue?.field).toBe(['traits', 't', ...Array<number>(63).fill(0)].join('.'));
+      expect(written).toEqual([]);
+    });
+
+    it.each([4_000, 15_000])('answers 400 (never 500) for traits %d levels deep', async (levels) => {
+      const { app, written } = await collector(undefined, big);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/identify',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: deepTraits(levels),
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        success: false,
+        error: 'invalid request body',
+        issues: [{ reason: 'json_too_deep', field: expect.stringMatching(/^traits\.t\.0\.0\./) }],
+      });
+      const field = (res.json() as { issues: { field: string }[] }).issues[0]?.field ?? '';
+      expect(field.split('.')).toHaveLength(MAX_BODY_DEPTH);
+      expect(written).toEqual([]);
+    });
+
+    it('answers 400 for a deep value in a field the event model ignores', async () => {
+      const { app } = await collector(undefined, big);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: `{"batch":[{"type":"identify","userId":"u1","x":${'['.repeat(5000)}${']'.repeat(5000)}}]}`,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ issues: [{ reason: 'json_too_deep' }] });
+    });
+  });
+
+  it('answers 503 with Retry-After and the reason when the send queue is full', async () => {
+    const { app, written } = await collector(async () => {
+      throw new QueueFullError(100, 100);
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      headers: auth,
+      payload: { userId: 'u1' },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('7');
+    expect(res.json()).toEqual({ success: false, error: 'collector queue full; retry later' });
+    expect(written).toEqual([]);
   });
 });
