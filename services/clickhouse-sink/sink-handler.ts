@@ -1,6 +1,7 @@
 // The sink's per-record handler: decode, map to rows, buffer. Rows reach ClickHouse when a bound is
 // hit or when the runner's afterChunk flushes, which happens before the chunk's offset is committed.
 import type { AvroCodec } from '../common/codec/avro-codec';
+import { toWellFormedJson } from '../common/events/well-formed-json';
 import type { ConsumedMessage } from '../common/kafka/consumed-message';
 import type { MessageHandler } from '../common/kafka/consumer-runner';
 import type { ClickHouseBatcher, Row } from './clickhouse-batcher';
@@ -11,7 +12,6 @@ import { mergeFields, overrideRows } from './override-rows';
 import type { OverrideLookup } from './override-store';
 import { profileRows } from './profile-rows';
 import { warningRow } from './warning-rows';
-import { wellFormedRow } from './well-formed-row';
 
 export type SinkInput = 'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters';
 
@@ -33,7 +33,7 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
 
   /** Every row leaves with well-formed strings and the record it came from (for the DLQ). */
   function add(table: string, rows: Row[], source: ConsumedMessage): void {
-    batcher.add(table, rows.map(wellFormedRow), source);
+    batcher.add(table, rows.map(toWellFormedJson), source);
   }
 
   async function handleMerge(decoded: unknown, message: ConsumedMessage): Promise<void> {

@@ -15,7 +15,7 @@ import { mergedLoserRow } from '../../services/clickhouse-sink/merged-profile-ro
 import { overrideRows, type IdentityMergeFields } from '../../services/clickhouse-sink/override-rows';
 import { profileRows } from '../../services/clickhouse-sink/profile-rows';
 import { warningRow } from '../../services/clickhouse-sink/warning-rows';
-import { wellFormedRow } from '../../services/clickhouse-sink/well-formed-row';
+import { toWellFormedJson } from '../../services/common/events/well-formed-json';
 import { DLQ_HEADERS } from '../../services/common/kafka/dead-letter';
 import { resolvedOrderRecord } from '../support/resolved-event-record';
 
@@ -120,7 +120,7 @@ function sinkInserts(): Statement[] {
   return rows.map(([table, values]) => ({
     label: `sink insert into ${table}`,
     sql: `INSERT INTO ${sqlIdentifier(DB)}.${sqlIdentifier(table)} FORMAT JSONEachRow\n${values
-      .map((v) => JSON.stringify(wellFormedRow(v)))
+      .map((v) => JSON.stringify(toWellFormedJson(v)))
       .join('\n')}`,
   }));
 }

@@ -1,17 +1,9 @@
-// Strings leave the sink well-formed: lone surrogates become U+FFFD, pairs are kept, clean rows are
-// passed through untouched.
-import { wellFormedRow, wellFormedString } from '../../../services/clickhouse-sink/well-formed-row';
+// Rows leave the sink well-formed (the sink maps every row through toWellFormedJson): lone
+// surrogates become U+FFFD, pairs are kept, clean rows are passed through untouched.
 import { eventRow } from '../../../services/clickhouse-sink/event-rows';
+import { toWellFormedJson as wellFormedRow } from '../../../services/common/events/well-formed-json';
 
-describe('wellFormedString', () => {
-  it('replaces lone surrogates and keeps pairs', () => {
-    expect(wellFormedString('a\ud800b')).toBe('a\ufffdb');
-    expect(wellFormedString('\udc00')).toBe('\ufffd');
-    expect(wellFormedString('😀 \ud83d\ude00')).toBe('😀 😀');
-  });
-});
-
-describe('wellFormedRow', () => {
+describe('sink rows through toWellFormedJson', () => {
   it('fixes strings and string arrays, leaves other values', () => {
     const row = { s: 'x\ud800', n: 5, a: ['ok', '\udfff'], e: [] as string[] };
     expect(wellFormedRow(row)).toEqual({ s: 'x\ufffd', n: 5, a: ['ok', '\ufffd'], e: [] });
