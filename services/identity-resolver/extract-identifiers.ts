@@ -40,9 +40,14 @@ interface Candidate {
  *   something else than `users` describe accounts and are skipped).
  * null / undefined fields are simply absent; any other non-string, non-number value is refused.
  */
-function collectCandidates(event: IdentityEventInput): {
+function collectCandidates(
+  event: IdentityEventInput,
+  max: number,
+): {
   candidates: Candidate[];
   warnings: IdentityWarning[];
+  /** Fields past the first `max`, not looked at. */
+  ignored: number;
 } {
   const candidates: Candidate[] = [];
   const warnings: IdentityWarning[] = [];
@@ -62,8 +67,12 @@ function collectCandidates(event: IdentityEventInput): {
     add('phone', context.traits.phone, 'context.traits.phone');
   }
   if (isPlainObject(context.device)) add('device_id', context.device.id, 'context.device.id');
+  let ignored = 0;
   if (Array.isArray(context.externalIds)) {
-    context.externalIds.forEach((entry: unknown, index) => {
+    // Entries past the cap are not even read: an event's cost stays bounded.
+    const room = Math.max(0, max - candidates.length);
+    ignored += Math.max(0, context.externalIds.length - room);
+    context.externalIds.slice(0, room).forEach((entry: unknown, index) => {
       const source = `context.externalIds[${index}]`;
       if (!isPlainObject(entry)) {
         warnings.push({ code: 'invalid_value', message: `${source} is not an object; ignored` });
@@ -81,7 +90,8 @@ function collectCandidates(event: IdentityEventInput): {
       add(type, entry.id, `${source}.id`);
     });
   }
-  return { candidates, warnings };
+  ignored += Math.max(0, candidates.length - max);
+  return { candidates: candidates.slice(0, max), warnings, ignored };
 }
 
 function describeRaw(value: unknown): string {
@@ -91,8 +101,17 @@ function describeRaw(value: unknown): string {
 }
 
 export function extractIdentifiers(event: IdentityEventInput, rules: IdentityRules): ExtractedIdentifiers {
-  const { candidates, warnings } = collectCandidates(event);
+  // Bounds the work and the warnings one event can cause: fields past the cap are not even
+  // normalized, and all of them are one warning.
+  const max = rules.maxIdentifiersPerEvent;
+  const { candidates, warnings, ignored } = collectCandidates(event, max);
   const refused: RefusedIdentifier[] = [];
+  if (ignored > 0) {
+    warnings.push({
+      code: 'event_identifier_cap',
+      message: `${ignored} identifier fields past the first ${max} of the event ignored`,
+    });
+  }
   const accepted: { type: string; identifier: string; order: number }[] = [];
   const seen = new Set<string>();
 

@@ -15,10 +15,20 @@ export interface IdentityEventInput {
   context?: unknown;
   /** ISO 8601, skew-corrected; orders trait writes (last writer wins by this, not by arrival). */
   timestamp: string;
+  /** ISO 8601, the collector's clock: `timestamp` is kept within the tenant's window around it. */
+  receivedAt?: string;
 }
 
 export type IdentityWarningCode =
-  'blocked_value' | 'invalid_value' | 'limit' | 'identifier_cap' | 'merge_cap' | 'invalid_trait';
+  | 'blocked_value'
+  | 'invalid_value'
+  | 'limit'
+  | 'identifier_cap'
+  | 'merge_cap'
+  | 'invalid_trait'
+  | 'event_identifier_cap'
+  | 'trait_cap'
+  | 'timestamp_clamped';
 
 /** Something the resolver did not do with the input; recorded, never silent. */
 export interface IdentityWarning {

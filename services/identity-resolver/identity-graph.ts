@@ -14,8 +14,11 @@ import {
 import { DEFAULT_IDENTITY_RULES, OTHER_TYPES, type IdentityRules } from './identity-rules';
 import { loadLuaScript, runLuaScript, type LuaScript } from './lua-scripts';
 import { prepareResolution, type ResolutionRequest } from './prepare-resolution';
-import { identifierIndexKey, tenantPrefix } from './redis-keys';
+import { identifierIndexKey, outcomeKey, tenantPrefix } from './redis-keys';
 import { encodeTraitEntry } from './trait-operations';
+
+/** Keys per UNLINK: one round trip per chunk of a consumed batch, never one huge command. */
+const FORGET_CHUNK = 500;
 
 const KIND_CODE = { set: 's', set_once: 'o', unset: 'u' } as const;
 
@@ -26,6 +29,8 @@ interface LuaRules {
   defaultLimit: number;
   maxIds: number;
   maxMerges: number;
+  maxTraits: number;
+  maxTraitBytes: number;
 }
 
 const luaRulesCache = new WeakMap<IdentityRules, LuaRules>();
@@ -45,6 +50,8 @@ function luaRules(rules: IdentityRules): LuaRules {
       defaultLimit: rules.defaultLimit,
       maxIds: rules.maxIdentifiersPerProfile,
       maxMerges: rules.maxMergesPerProfile,
+      maxTraits: rules.maxTraitsPerProfile,
+      maxTraitBytes: rules.maxTraitBytesPerProfile,
     };
     luaRulesCache.set(rules, compiled);
   }
@@ -54,7 +61,7 @@ function luaRules(rules: IdentityRules): LuaRules {
 export type RestoreResult = 'restored' | 'stale' | 'merged';
 
 export class IdentityGraph {
-  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-1.lua');
+  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-2.lua');
   private readonly getScript: LuaScript = loadLuaScript('get-profile-1.lua');
   private readonly restoreScript: LuaScript = loadLuaScript('restore-profile-1.lua');
 
@@ -64,10 +71,15 @@ export class IdentityGraph {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Applies one event under the tenant's rules. Invalid envelopes come back as a rejection. */
+  /**
+   * Applies one event under the tenant's rules. Invalid envelopes come back as a rejection. `at`
+   * (epoch ms, default: the graph's clock) is the processing time the outputs carry; it is stored
+   * with the outcome so a redelivery re-sends the same records.
+   */
   async resolveEvent(
     event: IdentityEventInput,
     rules: IdentityRules,
+    at?: number,
   ): Promise<IdentityOutcome | IdentityRejection> {
     const prepared = prepareResolution(event, rules);
     if (!prepared.ok) {
@@ -78,10 +90,14 @@ export class IdentityGraph {
         reason: prepared.reason,
       };
     }
-    return this.resolveRequest(prepared.request, rules);
+    return this.resolveRequest(prepared.request, rules, at);
   }
 
-  async resolveRequest(request: ResolutionRequest, rules: IdentityRules): Promise<IdentityOutcome> {
+  async resolveRequest(
+    request: ResolutionRequest,
+    rules: IdentityRules,
+    at: number = this.now(),
+  ): Promise<IdentityOutcome> {
     const { tenant, messageId, refused, warnings } = request;
     if (request.identifiers.length === 0) {
       // Nothing to resolve against: the graph is untouched, so there is nothing to dedupe either.
@@ -91,6 +107,8 @@ export class IdentityGraph {
         tenant,
         messageId,
         profileId: null,
+        version: null,
+        appliedAt: at,
         created: false,
         changed: false,
         mergedFrom: [],
@@ -107,8 +125,9 @@ export class IdentityGraph {
     const payload = JSON.stringify({
       prefix: tenantPrefix(tenant),
       ts: request.timestampMs,
-      now: this.now(),
+      now: at,
       windowMs: rules.dedupeWindowSeconds * 1000,
+      outcomeTtlMs: rules.outcomeTtlSeconds * 1000,
       bucket: digest.readUInt32BE(16) % rules.dedupeBuckets,
       ids: request.identifiers,
       founder: request.founderProfileId,
@@ -120,7 +139,7 @@ export class IdentityGraph {
       reply = await runLuaScript(
         this.redis,
         this.resolveScript,
-        [identifierIndexKey(tenant)],
+        [identifierIndexKey(tenant), outcomeKey(tenant, messageId)],
         [payload, digest.subarray(0, 16)],
       );
     } catch (error) {
@@ -129,7 +148,29 @@ export class IdentityGraph {
         cause: error,
       });
     }
-    return outcomeFromLua(reply, { tenant, messageId, refused, warnings });
+    return outcomeFromLua(reply, { tenant, messageId, refused, warnings, now: at });
+  }
+
+  /**
+   * Drops the stored outcomes of messages whose outputs are acknowledged: from then on a
+   * redelivery is a plain duplicate. One UNLINK per tenant and chunk of keys (a tenant's keys
+   * share one Cluster slot; keys come from redis-keys outcomeKey).
+   */
+  async forgetOutcomes(keys: readonly string[]): Promise<void> {
+    const byTenant = new Map<string, string[]>();
+    for (const key of keys) {
+      const tag = key.slice(0, key.indexOf('}') + 1);
+      const group = byTenant.get(tag);
+      if (group === undefined) byTenant.set(tag, [key]);
+      else group.push(key);
+    }
+    const commands: Promise<number>[] = [];
+    for (const group of byTenant.values()) {
+      for (let i = 0; i < group.length; i += FORGET_CHUNK)
+        commands.push(this.redis.unlink(...group.slice(i, i + FORGET_CHUNK)));
+    }
+    // ioredis pipelines commands issued together on one connection: one round trip.
+    await Promise.all(commands);
   }
 
   /**

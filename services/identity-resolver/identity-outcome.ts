@@ -37,16 +37,26 @@ export interface Tombstone {
   profileId: string;
   mergedInto: string;
   version: number;
+  /** The identifiers it held, now the survivor's; sorted. */
+  identifiersMoved: string[];
 }
 
 export interface IdentityOutcome {
-  /** resolved: applied; duplicate: this messageId was already applied (nothing changed);
-   *  unresolved: the event has no usable identifier (graph untouched). */
-  status: 'resolved' | 'duplicate' | 'unresolved';
+  /** resolved: applied now; replayed: applied before, its outputs not yet acknowledged: the
+   *  stored outcome, to be re-sent as it was; duplicate: applied before and its outputs
+   *  acknowledged (nothing to re-send but the resolved event and snapshot); unresolved: the event
+   *  has no usable identifier (graph untouched). */
+  status: 'resolved' | 'replayed' | 'duplicate' | 'unresolved';
+  /** replayed or duplicate: this messageId was already applied, nothing changed now. */
   duplicate: boolean;
   tenant: string;
   messageId: string;
   profileId: string | null;
+  /** The profile's version right after this event was applied (what its change carries); null
+   *  for a duplicate or an unresolved event. */
+  version: number | null;
+  /** When the event was applied, epoch ms: the time its outputs carry (the same on a replay). */
+  appliedAt: number;
   created: boolean;
   /** The profile was written (new version): identifiers, traits, merges or first/last seen. */
   changed: boolean;
@@ -109,6 +119,9 @@ const WARNING_CODES: ReadonlySet<string> = new Set<IdentityWarningCode>([
   'identifier_cap',
   'merge_cap',
   'invalid_trait',
+  'event_identifier_cap',
+  'trait_cap',
+  'timestamp_clamped',
 ]);
 const REFUSAL_REASONS: ReadonlySet<string> = new Set<RefusalReason>([
   'blocked_value',
@@ -140,14 +153,25 @@ export function snapshotFromLua(raw: unknown): ProfileSnapshot {
   };
 }
 
-function sortKeys<T>(object: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Parses the JSON reply of resolve-event-1.lua; the pre-graph refusals and warnings come first. */
+function sortKeys<T>(object: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(object).sort(([a], [b]) => compareText(a, b)));
+}
+
+/** Parses the JSON reply of resolve-event-2.lua; the pre-graph refusals and warnings come first
+ * (they are recomputed from the event, so a replay has them too). `now` is the time of this call. */
 export function outcomeFromLua(
   reply: unknown,
-  context: { tenant: string; messageId: string; refused: RefusedIdentifier[]; warnings: IdentityWarning[] },
+  context: {
+    tenant: string;
+    messageId: string;
+    refused: RefusedIdentifier[];
+    warnings: IdentityWarning[];
+    now: number;
+  },
 ): IdentityOutcome {
   const r = record(JSON.parse(text(reply, 'resolve-event reply')), 'resolve-event reply');
   const status = text(r.status, 'status');
@@ -159,6 +183,8 @@ export function outcomeFromLua(
       tenant: context.tenant,
       messageId: context.messageId,
       profileId: profile?.profileId ?? null,
+      version: null,
+      appliedAt: context.now,
       created: false,
       changed: false,
       mergedFrom: [],
@@ -170,55 +196,62 @@ export function outcomeFromLua(
       profile,
     };
   }
-  if (status !== 'resolved' || profile === null) throw new LuaReplyError(`unexpected status ${status}`);
+  if (status !== 'resolved' && status !== 'replayed') throw new LuaReplyError(`unexpected status ${status}`);
+  const o = record(r.outcome, 'outcome');
   return {
-    status: 'resolved',
-    duplicate: false,
+    status,
+    duplicate: status === 'replayed',
     tenant: context.tenant,
     messageId: context.messageId,
-    profileId: text(r.profileId, 'profileId'),
-    created: r.created === true,
-    changed: r.changed === true,
-    mergedFrom: list(r.mergedFrom, 'mergedFrom').map((id) => text(id, 'mergedFrom')),
-    identifiersAdded: list(r.added, 'added').map((id) => text(id, 'added')),
+    profileId: text(o.profileId, 'profileId'),
+    version: num(o.version, 'version'),
+    appliedAt: num(o.at, 'at'),
+    created: o.created === true,
+    changed: o.changed === true,
+    mergedFrom: list(o.mergedFrom, 'mergedFrom').map((id) => text(id, 'mergedFrom')),
+    identifiersAdded: list(o.added, 'added').map((id) => text(id, 'added')),
     identifiersRefused: [
       ...context.refused,
-      ...list(r.refused, 'refused').map((item): RefusedIdentifier => {
-        const o = record(item, 'refused');
-        const reason = text(o.reason, 'refused.reason');
+      ...list(o.refused, 'refused').map((item): RefusedIdentifier => {
+        const x = record(item, 'refused');
+        const reason = text(x.reason, 'refused.reason');
         if (!REFUSAL_REASONS.has(reason)) throw new LuaReplyError(`unknown refusal reason ${reason}`);
-        return { identifier: text(o.identifier, 'refused.identifier'), reason: reason as RefusalReason };
+        return { identifier: text(x.identifier, 'refused.identifier'), reason: reason as RefusalReason };
       }),
     ],
-    traitsChanged: list(r.traitsChanged, 'traitsChanged')
+    traitsChanged: list(o.traitsChanged, 'traitsChanged')
       .map((item): TraitChange => {
-        const o = record(item, 'traitsChanged');
+        const x = record(item, 'traitsChanged');
         return {
-          name: text(o.name, 'traitsChanged.name'),
-          oldValue: optionalText(o.old, 'traitsChanged.old'),
-          newValue: optionalText(o.new, 'traitsChanged.new'),
+          name: text(x.name, 'traitsChanged.name'),
+          oldValue: optionalText(x.old, 'traitsChanged.old'),
+          newValue: optionalText(x.new, 'traitsChanged.new'),
         };
       })
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    tombstones: list(r.tombstones, 'tombstones').map((item): Tombstone => {
-      const o = record(item, 'tombstone');
+      .sort((a, b) => compareText(a.name, b.name)),
+    tombstones: list(o.tombstones, 'tombstones').map((item): Tombstone => {
+      const x = record(item, 'tombstone');
       return {
-        profileId: text(o.profileId, 'tombstone.profileId'),
-        mergedInto: text(o.mergedInto, 'tombstone.mergedInto'),
-        version: num(o.version, 'tombstone.version'),
+        profileId: text(x.profileId, 'tombstone.profileId'),
+        mergedInto: text(x.mergedInto, 'tombstone.mergedInto'),
+        version: num(x.version, 'tombstone.version'),
+        identifiersMoved: list(x.moved, 'tombstone.moved')
+          .map((id) => text(id, 'moved'))
+          .sort(compareText),
       };
     }),
     warnings: [
       ...context.warnings,
-      ...list(r.warnings, 'warnings').map((item): IdentityWarning => {
-        const o = record(item, 'warning');
-        const code = text(o.code, 'warning.code');
+      ...list(o.warnings, 'warnings').map((item): IdentityWarning => {
+        const x = record(item, 'warning');
+        const code = text(x.code, 'warning.code');
         if (!WARNING_CODES.has(code)) throw new LuaReplyError(`unknown warning code ${code}`);
         const warning: IdentityWarning = {
           code: code as IdentityWarningCode,
-          message: text(o.message, 'warning.message'),
+          message: text(x.message, 'warning.message'),
         };
-        if (o.identifier !== undefined) warning.identifier = text(o.identifier, 'warning.identifier');
+        if (x.identifier !== undefined) warning.identifier = text(x.identifier, 'warning.identifier');
+        if (x.trait !== undefined) warning.trait = text(x.trait, 'warning.trait');
         return warning;
       }),
     ],

@@ -42,6 +42,15 @@ export const DEFAULT_MAX_IDENTIFIERS_PER_PROFILE = 1000;
 export const DEFAULT_MAX_MERGES_PER_PROFILE = 100;
 export const DEFAULT_DEDUPE_WINDOW_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_DEDUPE_BUCKETS = 1024;
+/** Identifier fields of one event looked at (in order of appearance); the rest are ignored. */
+export const DEFAULT_MAX_IDENTIFIERS_PER_EVENT = 50;
+/** Traits a profile holds (unset tombstones included), and their size: name plus stored entry. */
+export const DEFAULT_MAX_TRAITS_PER_PROFILE = 500;
+export const DEFAULT_MAX_TRAIT_BYTES_PER_PROFILE = 64 * 1024;
+/** Event time later than receivedAt plus this is replaced by receivedAt. */
+export const DEFAULT_EVENT_TIME_MAX_FUTURE_SECONDS = 3600;
+/** How long a message's outcome is kept when its outputs are never acknowledged. */
+export const DEFAULT_OUTCOME_TTL_SECONDS = 24 * 3600;
 
 const identifierType = z
   .string()
@@ -77,6 +86,13 @@ export const identityRulesSchema = z
     maxIdentifiersPerProfile: positiveInt.default(DEFAULT_MAX_IDENTIFIERS_PER_PROFILE),
     maxMergesPerProfile: z.number().int().min(0).default(DEFAULT_MAX_MERGES_PER_PROFILE),
     dedupeWindowSeconds: positiveInt.default(DEFAULT_DEDUPE_WINDOW_SECONDS),
+    maxIdentifiersPerEvent: positiveInt.max(10_000).default(DEFAULT_MAX_IDENTIFIERS_PER_EVENT),
+    maxTraitsPerProfile: positiveInt.default(DEFAULT_MAX_TRAITS_PER_PROFILE),
+    maxTraitBytesPerProfile: positiveInt.default(DEFAULT_MAX_TRAIT_BYTES_PER_PROFILE),
+    eventTimeMaxFutureSeconds: z.number().int().min(0).default(DEFAULT_EVENT_TIME_MAX_FUTURE_SECONDS),
+    /** Absent: any past event time is kept (historical imports). */
+    eventTimeMaxPastSeconds: positiveInt.optional(),
+    outcomeTtlSeconds: positiveInt.default(DEFAULT_OUTCOME_TTL_SECONDS),
     /**
      * Hashes each seventh of the window is spread over: about 128 messages per hash keep it
      * listpack-encoded (compact); more still work, at about twice the memory per message.
@@ -106,6 +122,12 @@ export interface IdentityRules {
   readonly maxMergesPerProfile: number;
   readonly dedupeWindowSeconds: number;
   readonly dedupeBuckets: number;
+  readonly maxIdentifiersPerEvent: number;
+  readonly maxTraitsPerProfile: number;
+  readonly maxTraitBytesPerProfile: number;
+  readonly eventTimeMaxFutureSeconds: number;
+  readonly eventTimeMaxPastSeconds: number | undefined;
+  readonly outcomeTtlSeconds: number;
   readonly phoneDefaultRegion: CountryCode | undefined;
 }
 
@@ -146,6 +168,12 @@ export function parseIdentityRules(raw: unknown, tenant = 'unknown'): IdentityRu
     maxMergesPerProfile: rules.maxMergesPerProfile,
     dedupeWindowSeconds: rules.dedupeWindowSeconds,
     dedupeBuckets: rules.dedupeBuckets,
+    maxIdentifiersPerEvent: rules.maxIdentifiersPerEvent,
+    maxTraitsPerProfile: rules.maxTraitsPerProfile,
+    maxTraitBytesPerProfile: rules.maxTraitBytesPerProfile,
+    eventTimeMaxFutureSeconds: rules.eventTimeMaxFutureSeconds,
+    eventTimeMaxPastSeconds: rules.eventTimeMaxPastSeconds,
+    outcomeTtlSeconds: rules.outcomeTtlSeconds,
     phoneDefaultRegion: rules.phoneDefaultRegion as CountryCode | undefined,
   };
 }

@@ -13,6 +13,7 @@ import type { RunningService, ServiceDefinition } from '../common/runtime/servic
 import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { IdentityGraph } from './identity-graph';
 import { parseIdentityRules, type IdentityRules } from './identity-rules';
+import { PendingOutcomes } from './pending-outcomes';
 import { createResolverHandler, type ResolverTopics } from './resolver-handler';
 
 export const RESOLVER_GROUP_ID = 'cdp-identity-resolver';
@@ -35,6 +36,8 @@ export interface IdentityResolverOverrides {
   outputs?: Partial<ResolverTopics>;
   groupId?: string;
   tenants?: TenantDirectory;
+  /** Tests only: keep stored outcomes after the send, as a crash before the clean-up would. */
+  keepOutcomes?: boolean;
 }
 
 /** Every tenant's rules, compiled once: a bad rule stops start-up with the parse error's line. */
@@ -57,11 +60,14 @@ export async function startIdentityResolver(
   const redis = createRedis(config.CDP_REDIS_URL, 'cdp-identity-resolver');
   const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-identity-resolver`);
   const producer = await createProducer(kafka);
+  const graph = new IdentityGraph(redis);
+  const pendingOutcomes = new PendingOutcomes((keys) => graph.forgetOutcomes(keys));
   const handle = createResolverHandler({
     codec,
-    graph: new IdentityGraph(redis),
+    graph,
     rulesFor: (tenant) => rules.get(tenant),
     topics,
+    pendingOutcomes,
   });
   const runner = await startConsumerRunner({
     kafka,
@@ -74,6 +80,8 @@ export async function startIdentityResolver(
     handle,
     // A hot profile changes many times per chunk; its compacted topic needs only the last snapshot.
     compactOutputs: (outputs) => latestPerKey(outputs, topics.profiles),
+    // Outputs acknowledged: a redelivery needs no stored outcome any more.
+    afterSend: overrides.keepOutcomes ? undefined : (messages) => pendingOutcomes.release(messages),
     keyConcurrency: config.CDP_KEY_CONCURRENCY,
     partitionsConcurrently: config.CDP_PARTITIONS_CONCURRENTLY,
     retryInitialMs: config.CDP_RETRY_INITIAL_MS,

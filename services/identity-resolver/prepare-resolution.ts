@@ -10,9 +10,30 @@ import { extractTraitOperations, type TraitOperation } from './trait-operations'
 
 export const MAX_MESSAGE_ID_LENGTH = 100;
 
+/**
+ * The event time the graph orders by (trait last-writer-wins, first/last seen): a time later than
+ * receivedAt plus the tenant's future tolerance is replaced by receivedAt, so one bad clock cannot
+ * freeze a trait for good; a time before receivedAt minus the past bound (when the tenant sets
+ * one) is raised to that bound. Without receivedAt the time is kept.
+ */
+export function orderingTime(
+  timestampMs: number,
+  receivedAtMs: number | undefined,
+  rules: IdentityRules,
+): { ms: number; clamped: 'future' | 'past' | null } {
+  if (receivedAtMs === undefined || !Number.isFinite(receivedAtMs)) return { ms: timestampMs, clamped: null };
+  if (timestampMs > receivedAtMs + rules.eventTimeMaxFutureSeconds * 1000)
+    return { ms: receivedAtMs, clamped: 'future' };
+  const past = rules.eventTimeMaxPastSeconds;
+  if (past !== undefined && timestampMs < receivedAtMs - past * 1000)
+    return { ms: receivedAtMs - past * 1000, clamped: 'past' };
+  return { ms: timestampMs, clamped: null };
+}
+
 export interface ResolutionRequest {
   tenant: string;
   messageId: string;
+  /** Event time as ordered by the graph (see orderingTime). */
   timestampMs: number;
   /** Highest priority first. */
   identifiers: string[];
@@ -40,6 +61,20 @@ export function prepareResolution(event: IdentityEventInput, rules: IdentityRule
   if (!Number.isFinite(timestampMs)) {
     return { ok: false, reason: `timestamp ${JSON.stringify(event.timestamp)} is not an ISO 8601 date` };
   }
+  const receivedAtMs = typeof event.receivedAt === 'string' ? Date.parse(event.receivedAt) : undefined;
+  const time = orderingTime(timestampMs, receivedAtMs, rules);
+  const clampWarnings: IdentityWarning[] =
+    time.clamped === null
+      ? []
+      : [
+          {
+            code: 'timestamp_clamped',
+            message:
+              time.clamped === 'future'
+                ? `timestamp ${event.timestamp} is more than ${rules.eventTimeMaxFutureSeconds} s after receivedAt ${String(event.receivedAt)}: ordered as receivedAt`
+                : `timestamp ${event.timestamp} is more than ${String(rules.eventTimeMaxPastSeconds)} s before receivedAt ${String(event.receivedAt)}: ordered at that bound`,
+          },
+        ];
   const extracted = extractIdentifiers(event, rules);
   const traits = extractTraitOperations(event);
   return {
@@ -47,13 +82,13 @@ export function prepareResolution(event: IdentityEventInput, rules: IdentityRule
     request: {
       tenant: event.tenant,
       messageId: event.messageId,
-      timestampMs,
+      timestampMs: time.ms,
       identifiers: extracted.identifiers,
       founderProfileId:
         extracted.identifiers[0] === undefined ? null : profileIdFor(event.tenant, extracted.identifiers[0]),
       traitOperations: traits.operations,
       refused: extracted.refused,
-      warnings: [...extracted.warnings, ...traits.warnings],
+      warnings: [...clampWarnings, ...extracted.warnings, ...traits.warnings],
     },
   };
 }

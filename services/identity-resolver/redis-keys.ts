@@ -4,6 +4,11 @@
 //   {t:<tenant>}:p:<profileId>    hash  one profile (fields in lua/includes/profile-state.lua)
 //   {t:<tenant>}:m:<period>:<n>   hash  messages seen in one period of the dedupe window
 //                                 (lua/includes/dedupe-buckets.lua)
+//   {t:<tenant>}:o:<digest>       string  a message's outcome, kept until its outputs are
+//                                 acknowledged (lua/resolve-event-2.lua; <digest>: hex of the
+//                                 first 16 bytes of SHA-1(messageId))
+
+import { hash } from 'node:crypto';
 
 export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -24,4 +29,8 @@ export function identifierIndexKey(tenant: string): string {
 
 export function profileKey(tenant: string, profileId: string): string {
   return `${tenantPrefix(tenant)}:p:${profileId}`;
+}
+
+export function outcomeKey(tenant: string, messageId: string): string {
+  return `${tenantPrefix(tenant)}:o:${hash('sha1', messageId, 'hex').slice(0, 32)}`;
 }

@@ -20,14 +20,14 @@ function changeKind(outcome: IdentityOutcome): 'created' | 'merged' | 'updated' 
 }
 
 /**
- * Records for one resolved or duplicate event, in the order they should be sent. Throws
+ * Records for one resolved, replayed or duplicate event, in the order they should be sent. Every
+ * record carries the outcome's appliedAt, so a replay re-sends the same bytes. Throws
  * PoisonMessageError for what can never resolve (a rejection, or no usable identifier), so the
  * runner dead-letters the original bytes with the reason.
  */
 export function buildResolverOutputs(
   event: RawEventRecord,
   outcome: IdentityOutcome | IdentityRejection,
-  now: Date,
 ): ResolverOutput[] {
   if (outcome.status === 'rejected') {
     throw new PoisonMessageError(
@@ -47,7 +47,8 @@ export function buildResolverOutputs(
   // A duplicate whose profile is gone (deleted since) has nothing left to say.
   if (profile === null || outcome.profileId === null) return [];
 
-  const at = now.getTime();
+  const at = outcome.appliedAt;
+  const now = new Date(at);
   const { tenant, messageId } = outcome;
   const profileId = outcome.profileId;
   const outputs: ResolverOutput[] = [
@@ -55,16 +56,18 @@ export function buildResolverOutputs(
     // the event; consumers dedupe resolved events by messageId.
     { kind: 'resolved', key: profileId, value: { ...event, profileId, resolvedAt: at } },
   ];
-  if (outcome.changed && !outcome.duplicate) {
+  // A replay re-sends the change its first delivery may have lost; a duplicate's was acknowledged.
+  if (outcome.changed && outcome.status !== 'duplicate' && outcome.version !== null) {
+    const version = outcome.version;
     outputs.push({
       kind: 'changes',
       key: profileId,
       value: {
         // The schema's contract: '<profileId>:<version>', so consumers dedupe by (profile, version).
-        changeId: `${profileId}:${profile.version}`,
+        changeId: `${profileId}:${version}`,
         tenant,
         profileId,
-        version: profile.version,
+        version,
         kind: changeKind(outcome),
         sourceMessageId: messageId,
         identifiersAdded: outcome.identifiersAdded,
@@ -74,13 +77,17 @@ export function buildResolverOutputs(
           oldValue: t.oldValue,
           newValue: t.newValue,
         })),
-        traits: JSON.stringify(profile.traits),
-        identifiers: profile.identifiers,
+        // What changed only: the whole profile is on the snapshot topic.
         changedAt: at,
       },
     });
   }
-  outputs.push({ kind: 'profiles', key: profileId, value: { ...toSnapshotRecord(tenant, profile, now) } });
+  // Today's profile, also on a replay: keyed by its own id (a replayed profile may have been merged since).
+  outputs.push({
+    kind: 'profiles',
+    key: profile.profileId,
+    value: { ...toSnapshotRecord(tenant, profile, now) },
+  });
   for (const tombstone of outcome.tombstones) {
     // The loser disappears from the compacted topic; the survivor's mergedFrom keeps the pointer.
     outputs.push({ kind: 'profiles', key: tombstone.profileId, value: null });
@@ -92,9 +99,8 @@ export function buildResolverOutputs(
         tenant,
         survivorId: tombstone.mergedInto,
         loserId: tombstone.profileId,
-        survivorVersion: profile.version,
-        // The graph's outcome does not say which identifiers came from which loser.
-        identifiersMoved: [],
+        survivorVersion: outcome.version ?? profile.version,
+        identifiersMoved: tombstone.identifiersMoved,
         sourceMessageId: messageId,
         mergedAt: at,
       },

@@ -1,6 +1,6 @@
 // Reference model of the identity graph: plain TypeScript, in memory, union-find (each identifier
 // remembers the profile it first joined; `find` walks merged_into to the root) with the same rules
-// as resolve-event-1.lua. The property test runs both on the same events and compares outcomes.
+// as resolve-event-2.lua. The property test runs both on the same events and compares outcomes.
 // It shares only the pure pieces with the product (event preparation and the trait-write rule);
 // everything the Lua script does is written again here, the simple way.
 import type { IdentityWarningCode, RefusedIdentifier } from '../../services/identity-resolver/identity-event';
@@ -16,6 +16,7 @@ import {
 } from '../../services/identity-resolver/identity-rules';
 import type { ResolutionRequest } from '../../services/identity-resolver/prepare-resolution';
 import {
+  encodeTraitEntry,
   traitEntryWins,
   visibleTraitValue,
   type TraitEntry,
@@ -33,8 +34,9 @@ interface ModelProfile {
 }
 
 export interface ModelOutcome {
-  status: 'resolved' | 'duplicate' | 'unresolved';
+  status: 'resolved' | 'replayed' | 'duplicate' | 'unresolved';
   profileId: string | null;
+  version: number | null;
   created: boolean;
   changed: boolean;
   mergedFrom: string[];
@@ -42,12 +44,23 @@ export interface ModelOutcome {
   identifiersRefused: RefusedIdentifier[];
   traitsChanged: TraitChange[];
   tombstones: Tombstone[];
+  /** Code and subject (identifier, else trait) of each warning. */
   warningCodes: [IdentityWarningCode, string | null][];
   profile: ProfileSnapshot | null;
 }
 
 function typeOf(identifier: string): string {
   return identifier.slice(0, identifier.indexOf(':'));
+}
+
+/** What the trait caps count of one stored trait: bytes of the name and of the stored entry. */
+function traitBytes(name: string, entry: TraitEntry): number {
+  return Buffer.byteLength(name) + Buffer.byteLength(encodeTraitEntry(entry));
+}
+
+/** Byte order of the UTF-8 text, as the Lua script sorts. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 function countByType(identifiers: Iterable<string>): Map<string, number> {
@@ -62,6 +75,8 @@ export class IdentityReferenceModel {
   /** identifier -> the profile it first joined (not updated by merges: `find` resolves). */
   private readonly joined = new Map<string, string>();
   private readonly messages = new Map<string, string>();
+  /** Outcomes of applied messages whose outputs are not acknowledged yet. */
+  private readonly stored = new Map<string, Omit<ModelOutcome, 'status' | 'profile'>>();
 
   constructor(private readonly rules: IdentityRules) {}
 
@@ -87,9 +102,15 @@ export class IdentityReferenceModel {
     return [...this.profiles.keys()];
   }
 
+  /** The outputs of these messages were acknowledged: a redelivery is a plain duplicate. */
+  acknowledge(messageIds: Iterable<string>): void {
+    for (const messageId of messageIds) this.stored.delete(messageId);
+  }
+
   apply(request: ResolutionRequest): ModelOutcome {
     const rules = this.rules;
     const empty = {
+      version: null,
       created: false,
       changed: false,
       mergedFrom: [],
@@ -103,9 +124,14 @@ export class IdentityReferenceModel {
         status: 'unresolved',
         profileId: null,
         identifiersRefused: request.refused,
-        warningCodes: request.warnings.map((w) => [w.code, w.identifier ?? null]),
+        warningCodes: request.warnings.map((w) => [w.code, w.identifier ?? w.trait ?? null]),
         profile: null,
       };
+    }
+    const kept = this.stored.get(request.messageId);
+    if (kept !== undefined) {
+      const root = this.find(kept.profileId!);
+      return { ...kept, status: 'replayed', profile: root === null ? null : this.snapshot(root) };
     }
     const seen = this.messages.get(request.messageId);
     if (seen !== undefined) {
@@ -123,38 +149,34 @@ export class IdentityReferenceModel {
     const refused: RefusedIdentifier[] = [...request.refused];
     const warningCodes: [IdentityWarningCode, string | null][] = request.warnings.map((w) => [
       w.code,
-      w.identifier ?? null,
+      w.identifier ?? w.trait ?? null,
     ]);
+    // One warning per code for identifiers refused by the graph, naming the one when it is one.
+    const summary = (code: IdentityWarningCode, items: string[]): void => {
+      if (items.length > 0) warningCodes.push([code, items.length === 1 ? items[0]! : null]);
+    };
     const rootOf = (identifier: string): ModelProfile | null => {
       const first = this.joined.get(identifier);
       return first === undefined ? null : this.find(first);
     };
 
-    // While linking would break a limit, drop the lowest-priority identifier whose absence alone
-    // makes linking valid, else the lowest-priority one; never the highest-priority identifier.
-    let used = [...request.identifiers];
-    const classify = (identifiers: string[]) => ({
-      roots: [...new Set(identifiers.map(rootOf).filter((p): p is ModelProfile => p !== null))],
-      fresh: identifiers.filter((identifier) => rootOf(identifier) === null),
-    });
-    let roots: ModelProfile[] = [];
-    let fresh: string[] = [];
-    for (;;) {
-      ({ roots, fresh } = classify(used));
-      if (used.length === 1 || this.linkable(roots, fresh)) break;
-      let drop = used.length - 1;
-      for (let k = used.length - 1; k >= 1; k--) {
-        const rest = classify(used.filter((_, j) => j !== k));
-        if (this.linkable(rest.roots, rest.fresh)) {
-          drop = k;
-          break;
-        }
+    // Highest priority first, take each identifier unless linking it with those taken breaks a rule.
+    const roots: ModelProfile[] = [];
+    const fresh: string[] = [];
+    const limited: string[] = [];
+    for (const identifier of request.identifiers) {
+      const root = rootOf(identifier);
+      const nextRoots = root === null || roots.includes(root) ? roots : [...roots, root];
+      const nextFresh = root === null ? [...fresh, identifier] : fresh;
+      if (!this.linkable(nextRoots, nextFresh)) {
+        limited.push(identifier);
+        continue;
       }
-      const dropped = used[drop]!;
-      refused.push({ identifier: dropped, reason: 'limit' });
-      warningCodes.push(['limit', dropped]);
-      used = used.filter((_, j) => j !== drop);
+      if (root === null) fresh.push(identifier);
+      else if (!roots.includes(root)) roots.push(root);
     }
+    for (const identifier of limited) refused.push({ identifier, reason: 'limit' });
+    summary('limit', limited);
 
     const ts = request.timestampMs;
     let created = false;
@@ -182,6 +204,7 @@ export class IdentityReferenceModel {
 
     const mergedFrom: string[] = [];
     const tombstones: Tombstone[] = [];
+    const cappedTraits: string[] = [];
     if (roots.length > 1) {
       const losers = roots.slice(1);
       const merges = target.mergedFrom.length + losers.reduce((sum, p) => sum + 1 + p.mergedFrom.length, 0);
@@ -190,8 +213,10 @@ export class IdentityReferenceModel {
       else if (identifiers > rules.maxIdentifiersPerProfile) warningCodes.push(['identifier_cap', null]);
       else {
         for (const loser of losers) {
+          const moved = [...loser.identifiers].sort();
           target.identifiers.push(...loser.identifiers);
-          for (const [name, entry] of loser.traits) this.writeTrait(target, name, entry);
+          for (const name of [...loser.traits.keys()].sort(byteOrder))
+            this.writeTrait(target, name, loser.traits.get(name)!, cappedTraits);
           target.firstSeen = Math.min(target.firstSeen, loser.firstSeen);
           target.lastSeen = Math.max(target.lastSeen, loser.lastSeen);
           target.mergedFrom.push(loser.id, ...loser.mergedFrom);
@@ -201,17 +226,23 @@ export class IdentityReferenceModel {
           loser.identifiers = [];
           loser.traits = new Map();
           loser.mergedFrom = [];
-          tombstones.push({ profileId: loser.id, mergedInto: target.id, version: loser.version });
+          tombstones.push({
+            profileId: loser.id,
+            mergedInto: target.id,
+            version: loser.version,
+            identifiersMoved: moved,
+          });
         }
         changed = true;
       }
     }
 
     const added: string[] = [];
+    const overCap: string[] = [];
     for (const identifier of fresh) {
       if (target.identifiers.length >= rules.maxIdentifiersPerProfile) {
         refused.push({ identifier, reason: 'identifier_cap' });
-        warningCodes.push(['identifier_cap', identifier]);
+        overCap.push(identifier);
         continue;
       }
       target.identifiers.push(identifier);
@@ -219,12 +250,14 @@ export class IdentityReferenceModel {
       added.push(identifier);
       changed = true;
     }
+    summary('identifier_cap', overCap);
 
     for (const op of request.traitOperations) {
       const entry: TraitEntry =
         op.kind === 'unset' ? { kind: op.kind, ts } : { kind: op.kind, ts, value: op.value ?? 'null' };
-      if (this.writeTrait(target, op.name, entry)) changed = true;
+      if (this.writeTrait(target, op.name, entry, cappedTraits)) changed = true;
     }
+    summary('trait_cap', cappedTraits);
     if (ts < target.firstSeen || ts > target.lastSeen) changed = true;
     target.firstSeen = Math.min(target.firstSeen, ts);
     target.lastSeen = Math.max(target.lastSeen, ts);
@@ -239,9 +272,9 @@ export class IdentityReferenceModel {
     traitsChanged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
     this.messages.set(request.messageId, target.id);
-    return {
-      status: 'resolved',
+    const outcome = {
       profileId: target.id,
+      version: target.version,
       created,
       changed,
       mergedFrom,
@@ -250,8 +283,9 @@ export class IdentityReferenceModel {
       traitsChanged,
       tombstones,
       warningCodes,
-      profile: this.snapshot(target),
     };
+    this.stored.set(request.messageId, outcome);
+    return { ...outcome, status: 'resolved', profile: this.snapshot(target) };
   }
 
   /** No two profiles with a user_id, and no type over its limit unless it does not grow. */
@@ -279,8 +313,21 @@ export class IdentityReferenceModel {
     return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   }
 
-  private writeTrait(profile: ModelProfile, name: string, entry: TraitEntry): boolean {
-    if (!traitEntryWins(profile.traits.get(name), entry)) return false;
+  /** Last writer wins, within the trait caps: a write adding a trait past the count, or growing
+   * the traits' bytes past the size cap, is refused (its name goes to `capped`). */
+  private writeTrait(profile: ModelProfile, name: string, entry: TraitEntry, capped: string[]): boolean {
+    const old = profile.traits.get(name);
+    if (!traitEntryWins(old, entry)) return false;
+    if (old === undefined && profile.traits.size >= this.rules.maxTraitsPerProfile) {
+      capped.push(name);
+      return false;
+    }
+    const grow = traitBytes(name, entry) - (old === undefined ? 0 : traitBytes(name, old));
+    const bytes = [...profile.traits].reduce((sum, [n, e]) => sum + traitBytes(n, e), 0);
+    if (grow > 0 && bytes + grow > this.rules.maxTraitBytesPerProfile) {
+      capped.push(name);
+      return false;
+    }
     profile.traits.set(name, entry);
     return true;
   }

@@ -6,6 +6,7 @@ import { createProducer, type MessageProducer } from '../../services/common/kafk
 import { createLogger } from '../../services/common/logger';
 import type { RunningService } from '../../services/common/runtime/service-definition';
 import { tenantDirectory } from '../../services/common/tenants';
+import type { IdentityRulesInput } from '../../services/identity-resolver/identity-rules';
 import type { ResolverTopics } from '../../services/identity-resolver/resolver-handler';
 import { startIdentityResolver } from '../../services/identity-resolver/main';
 import { config, createTopics, deleteTopics, readTopic, uniqueName } from './real-stack';
@@ -49,6 +50,7 @@ export function startTestResolver(
   topics: ResolverTestTopics,
   tenant: string,
   groupId: string,
+  options: { identity?: IdentityRulesInput; keepOutcomes?: boolean } = {},
 ): Promise<RunningService> {
   const { input, dlq, ...outputs } = topics;
   return startIdentityResolver(
@@ -59,7 +61,10 @@ export function startTestResolver(
       dlq,
       outputs,
       groupId,
-      tenants: tenantDirectory({ tenants: [{ id: tenant, writeKeys: [`${tenant}-write-key`] }] }),
+      tenants: tenantDirectory({
+        tenants: [{ id: tenant, writeKeys: [`${tenant}-write-key`], identity: options.identity }],
+      }),
+      keepOutcomes: options.keepOutcomes,
     },
   );
 }

@@ -1,5 +1,6 @@
 // Property: for any sequence of events over a small universe of identifiers (blocked values,
-// limit conflicts, aliases, reordered timestamps, redeliveries), the Redis graph (Lua) and the
+// limit conflicts, aliases, reordered and far-future timestamps, trait and per-event caps,
+// redeliveries before and after their outputs are acknowledged), the Redis graph (Lua) and the
 // reference model (test/support/identity-reference-model.ts) give the same outcome for every
 // event and end in the same profiles. Runs against the real Redis (CDP_REDIS_URL).
 import fc from 'fast-check';
@@ -13,6 +14,7 @@ import {
   type IdentityRules,
 } from '../../../services/identity-resolver/identity-rules';
 import { prepareResolution } from '../../../services/identity-resolver/prepare-resolution';
+import { outcomeKey } from '../../../services/identity-resolver/redis-keys';
 import { IdentityReferenceModel, type ModelOutcome } from '../../support/identity-reference-model';
 import { deleteTenantKeys, testRedis, uniqueTenant } from '../../support/identity-graph-fixtures';
 
@@ -61,6 +63,8 @@ interface EventShape {
   crm: string | undefined;
   traits: Record<string, unknown>;
   second: number;
+  /** Stamped far in the future: ordered as its receivedAt. */
+  future: boolean;
 }
 
 const eventShape: fc.Arbitrary<EventShape> = fc.record({
@@ -76,12 +80,15 @@ const eventShape: fc.Arbitrary<EventShape> = fc.record({
   traits: traitOps,
   // Few distinct seconds: reordered and equal timestamps both happen.
   second: fc.integer({ min: 0, max: 30 }),
+  future: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 });
 
-/** A step is a new event, or the redelivery of an earlier one (same messageId, same payload). */
+/** A step is a new event, the redelivery of an earlier one (same messageId, same payload), or the
+ * acknowledgement of every output sent so far (stored outcomes released, as after a send). */
 const step = fc.oneof(
-  { weight: 5, arbitrary: eventShape.map((shape) => ({ kind: 'event' as const, shape })) },
-  { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'redeliver' as const, pick })) },
+  { weight: 10, arbitrary: eventShape.map((shape) => ({ kind: 'event' as const, shape })) },
+  { weight: 2, arbitrary: fc.nat().map((pick) => ({ kind: 'redeliver' as const, pick })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'acknowledge' as const }) },
 );
 
 const rulesArbitrary: fc.Arbitrary<IdentityRules> = fc.oneof(
@@ -96,12 +103,18 @@ const rulesArbitrary: fc.Arbitrary<IdentityRules> = fc.oneof(
       maxIds: fc.integer({ min: 2, max: 8 }),
       maxMerges: fc.integer({ min: 0, max: 3 }),
       crmFirst: fc.boolean(),
+      maxPerEvent: fc.integer({ min: 1, max: 6 }),
+      maxTraits: fc.integer({ min: 1, max: 4 }),
+      maxTraitBytes: fc.integer({ min: 10, max: 60 }),
     })
     .map((r) =>
       parseIdentityRules({
         limits: { user_id: r.userId, email: r.email, anonymous_id: r.anonymous, device_id: r.device },
         maxIdentifiersPerProfile: r.maxIds,
         maxMergesPerProfile: r.maxMerges,
+        maxIdentifiersPerEvent: r.maxPerEvent,
+        maxTraitsPerProfile: r.maxTraits,
+        maxTraitBytesPerProfile: r.maxTraitBytes,
         ...(r.crmFirst ? { priority: ['crm_id', 'user_id', 'email', '*'] } : {}),
       }),
     ),
@@ -124,7 +137,10 @@ function toEvent(tenant: string, messageId: string, shape: EventShape): Identity
     previousId: shape.previousId,
     traits,
     context,
-    timestamp: new Date(Date.UTC(2025, 0, 1) + shape.second * 1000).toISOString(),
+    timestamp: shape.future
+      ? '9999-12-31T00:00:00.000Z'
+      : new Date(Date.UTC(2025, 0, 1) + shape.second * 1000).toISOString(),
+    receivedAt: new Date(Date.UTC(2025, 0, 1) + shape.second * 1000 + 500).toISOString(),
   };
 }
 
@@ -132,6 +148,7 @@ function comparable(outcome: IdentityOutcome): ModelOutcome {
   return {
     status: outcome.status,
     profileId: outcome.profileId,
+    version: outcome.version,
     created: outcome.created,
     changed: outcome.changed,
     mergedFrom: outcome.mergedFrom,
@@ -139,7 +156,7 @@ function comparable(outcome: IdentityOutcome): ModelOutcome {
     identifiersRefused: outcome.identifiersRefused,
     traitsChanged: outcome.traitsChanged,
     tombstones: outcome.tombstones,
-    warningCodes: outcome.warnings.map((w) => [w.code, w.identifier ?? null]),
+    warningCodes: outcome.warnings.map((w) => [w.code, w.identifier ?? w.trait ?? null]),
     profile: outcome.profile,
   };
 }
@@ -192,6 +209,12 @@ test('the Redis identity graph behaves like the reference model', async () => {
         const sent: IdentityEventInput[] = [];
         try {
           for (const s of steps) {
+            if (s.kind === 'acknowledge') {
+              await graph.forgetOutcomes(sent.map((e) => outcomeKey(tenant, e.messageId)));
+              model.acknowledge(sent.map((e) => e.messageId));
+              count('acknowledge');
+              continue;
+            }
             let event: IdentityEventInput;
             if (s.kind === 'redeliver' && sent.length > 0) event = sent[s.pick % sent.length]!;
             else if (s.kind === 'event') {
@@ -235,8 +258,9 @@ test('the Redis identity graph behaves like the reference model', async () => {
     ),
     { numRuns: RUNS },
   );
-  const codes = ['resolved', 'duplicate', 'unresolved', 'created', 'merge', 'trait change'];
+  const codes = ['resolved', 'replayed', 'duplicate', 'unresolved', 'created', 'merge', 'trait change'];
   codes.push('blocked_value', 'invalid_value', 'limit', 'identifier_cap', 'merge_cap');
+  codes.push('trait_cap', 'event_identifier_cap', 'timestamp_clamped', 'acknowledge');
   for (const what of codes) expect([what, (seen.get(what) ?? 0) > 0]).toEqual([what, true]);
   if (process.env.CDP_PROPERTY_STATS) console.log(Object.fromEntries(seen));
 }, 300_000);

@@ -8,6 +8,7 @@ import {
   parseIdentityRules,
   type IdentityRules,
 } from '../../../services/identity-resolver/identity-rules';
+import { outcomeKey } from '../../../services/identity-resolver/redis-keys';
 import { profileIdFor } from '../../../services/identity-resolver/profile-id';
 import {
   deleteTenantKeys,
@@ -104,7 +105,12 @@ test('two devices of one user merge on email; the merged-away profile forwards',
   expect(merge.profileId).toBe(phone.profileId);
   expect(merge.mergedFrom).toEqual([laptop.profileId]);
   expect(merge.tombstones).toEqual([
-    { profileId: laptop.profileId, mergedInto: phone.profileId, version: 2 },
+    {
+      profileId: laptop.profileId,
+      mergedInto: phone.profileId,
+      version: 2,
+      identifiersMoved: ['anonymous_id:a-laptop', 'device_id:dev-laptop'],
+    },
   ]);
   expect(merge.profile?.identifiers).toEqual([
     'anonymous_id:a-laptop',
@@ -204,6 +210,61 @@ test('a late event with an older timestamp does not overwrite a newer trait', as
   expect(once.profile?.traits).toEqual({ plan: 'pro', age: 40, source: 'seo' });
 });
 
+/** As the resolver does once a message's outputs are acknowledged. */
+const acknowledge = (...events: { messageId: string }[]) =>
+  graph.forgetOutcomes(events.map((e) => outcomeKey(tenant, e.messageId)));
+
+test("a messageId applied but not acknowledged replays its stored outcome, with today's profile", async () => {
+  const alice = await send({ type: 'identify', userId: 'alice', traits: { plan: 'free' }, at: 1 });
+  await send({ type: 'identify', anonymousId: 'alice-phone', at: 1 });
+  await send({ type: 'identify', userId: 'bob', context: { device: { id: 'kiosk' } }, at: 1 });
+  // Merges alice's phone into alice, changes traits, and cannot link bob's kiosk (a warning).
+  const merging = makeEvent(tenant, {
+    type: 'identify',
+    userId: 'alice',
+    anonymousId: 'alice-phone',
+    traits: { $set: { plan: 'pro' }, $unset: ['coupon'] },
+    context: { device: { id: 'kiosk' }, externalIds: [{ id: 'null', type: 'crm_id' }] },
+    at: 2,
+  });
+  // Processing times near the real clock: dedupe buckets expire by Redis's clock.
+  const t0 = Date.now();
+  const first = expectResolved(await graph.resolveEvent(merging, DEFAULT_IDENTITY_RULES, t0));
+  expect(first.tombstones).toHaveLength(1);
+  expect(first.warnings.map((w) => w.code)).toEqual(['blocked_value', 'limit']);
+  await send({ type: 'identify', userId: 'alice', traits: { plan: 'team' }, at: 3 });
+
+  const again = expectResolved(await graph.resolveEvent(merging, DEFAULT_IDENTITY_RULES, t0 + 9_000));
+  const { status, duplicate, profile, ...rest } = again;
+  const { status: s1, duplicate: d1, profile: p1, ...firstRest } = first;
+  expect([status, duplicate, s1, d1]).toEqual(['replayed', true, 'resolved', false]);
+  // Everything the records are built from is as it was, the time included...
+  expect(rest).toEqual(firstRest);
+  expect(rest.appliedAt).toBe(t0);
+  // ...but the snapshot is today's.
+  expect(p1?.traits).toMatchObject({ plan: 'pro' });
+  expect(profile).toMatchObject({ profileId: alice.profileId, traits: { plan: 'team' } });
+
+  // Acknowledged: a plain duplicate from then on, and the stored outcome is gone.
+  await acknowledge(merging);
+  expect(await redis.exists(outcomeKey(tenant, merging.messageId))).toBe(0);
+  expect(expectResolved(await graph.resolveEvent(merging, DEFAULT_IDENTITY_RULES))).toMatchObject({
+    status: 'duplicate',
+    changed: false,
+    tombstones: [],
+    warnings: [],
+  });
+});
+
+test('stored outcomes expire on their own when never acknowledged', async () => {
+  const rules = parseIdentityRules({ outcomeTtlSeconds: 60 }, tenant);
+  const event = makeEvent(tenant, { anonymousId: 'ttl-1' });
+  await graph.resolveEvent(event, rules);
+  const ttl = await redis.pttl(outcomeKey(tenant, event.messageId));
+  expect(ttl).toBeGreaterThan(50_000);
+  expect(ttl).toBeLessThanOrEqual(60_000);
+});
+
 test('the same messageId twice changes nothing and returns the current snapshot', async () => {
   const event = makeEvent(tenant, {
     type: 'identify',
@@ -213,6 +274,7 @@ test('the same messageId twice changes nothing and returns the current snapshot'
     at: 1,
   });
   const first = expectResolved(await graph.resolveEvent(event, DEFAULT_IDENTITY_RULES));
+  await acknowledge(event);
   await send({ type: 'identify', userId: 'u1', traits: { n: 2 }, at: 2 });
 
   const again = expectResolved(await graph.resolveEvent(event, DEFAULT_IDENTITY_RULES));
@@ -230,6 +292,7 @@ test('the same messageId twice changes nothing and returns the current snapshot'
   const other = await send({ anonymousId: 'a2', traits: {}, at: 3 });
   const redelivered = makeEvent(tenant, { anonymousId: 'a2', at: 4 });
   await graph.resolveEvent(redelivered, DEFAULT_IDENTITY_RULES);
+  await acknowledge(redelivered);
   await send({ type: 'alias', userId: 'u1', previousId: 'a2', at: 5 });
   const late = expectResolved(await graph.resolveEvent(redelivered, DEFAULT_IDENTITY_RULES));
   expect(other.profileId).not.toBe(first.profileId);
@@ -244,6 +307,7 @@ test('dedupe holds for the whole window, then the messageId may be applied again
   const clocked = new IdentityGraph(redis, () => now);
   const event = makeEvent(tenant, { type: 'track', anonymousId: 'a1', at: 1 });
   expect(expectResolved(await clocked.resolveEvent(event, rules)).status).toBe('resolved');
+  await acknowledge(event);
   now += 6_999;
   expect(expectResolved(await clocked.resolveEvent(event, rules)).status).toBe('duplicate');
   now += 2_001;

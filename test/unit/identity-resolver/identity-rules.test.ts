@@ -18,6 +18,37 @@ describe('identity rules', () => {
     expect(rules.maxMergesPerProfile).toBe(100);
     expect(rules.dedupeWindowSeconds).toBe(7 * 24 * 3600);
     expect(rules.phoneDefaultRegion).toBeUndefined();
+    expect(rules.maxIdentifiersPerEvent).toBe(50);
+    expect(rules.maxTraitsPerProfile).toBe(500);
+    expect(rules.maxTraitBytesPerProfile).toBe(65536);
+    expect(rules.eventTimeMaxFutureSeconds).toBe(3600);
+    expect(rules.eventTimeMaxPastSeconds).toBeUndefined();
+    expect(rules.outcomeTtlSeconds).toBe(86400);
+  });
+
+  test('the caps, the event-time window and the outcome TTL are set per tenant and checked', () => {
+    const rules = parseIdentityRules({
+      maxIdentifiersPerEvent: 10,
+      maxTraitsPerProfile: 20,
+      maxTraitBytesPerProfile: 4096,
+      eventTimeMaxFutureSeconds: 0,
+      eventTimeMaxPastSeconds: 86400,
+      outcomeTtlSeconds: 600,
+    });
+    expect(rules).toMatchObject({
+      maxIdentifiersPerEvent: 10,
+      maxTraitsPerProfile: 20,
+      maxTraitBytesPerProfile: 4096,
+      eventTimeMaxFutureSeconds: 0,
+      eventTimeMaxPastSeconds: 86400,
+      outcomeTtlSeconds: 600,
+    });
+    expect(() => parseIdentityRules({ maxTraitsPerProfile: 0 }, 'shop')).toThrow(
+      /identity\.maxTraitsPerProfile/,
+    );
+    expect(() => parseIdentityRules({ maxIdentifiersPerEvent: 100_000 }, 'shop')).toThrow(
+      /identity\.maxIdentifiersPerEvent/,
+    );
   });
 
   test('priority: listed types in order, unlisted at `*` alphabetically, anonymous_id last', () => {

@@ -54,13 +54,22 @@ function outcome(overrides: Partial<IdentityOutcome> = {}): IdentityOutcome {
     tenant: 'shop',
     messageId: 'm-1',
     profileId: 'p-survivor',
+    version: 3,
+    appliedAt: NOW.getTime(),
     created: false,
     changed: true,
     mergedFrom: ['p-loser'],
     identifiersAdded: ['user_id:u-1'],
     identifiersRefused: [],
     traitsChanged: [{ name: 'plan', oldValue: null, newValue: '"pro"' }],
-    tombstones: [{ profileId: 'p-loser', mergedInto: 'p-survivor', version: 2 }],
+    tombstones: [
+      {
+        profileId: 'p-loser',
+        mergedInto: 'p-survivor',
+        version: 2,
+        identifiersMoved: ['anonymous_id:a-1'],
+      },
+    ],
     warnings: [{ code: 'blocked_value', message: 'anonymous is blocked', identifier: 'anonymous' }],
     profile,
     ...overrides,
@@ -77,7 +86,7 @@ const SCHEMA_OF: Record<OutputKind, string> = {
 
 describe('buildResolverOutputs', () => {
   it('emits resolved event, change, snapshot, tombstone, merge and warning for a merging event', () => {
-    const outputs = buildResolverOutputs(event, outcome(), NOW);
+    const outputs = buildResolverOutputs(event, outcome());
     expect(outputs.map((o) => [o.kind, o.key, o.value === null])).toEqual([
       ['resolved', 'p-survivor', false],
       ['changes', 'p-survivor', false],
@@ -98,6 +107,8 @@ describe('buildResolverOutputs', () => {
       survivorId: 'p-survivor',
       loserId: 'p-loser',
       survivorVersion: 3,
+      identifiersMoved: ['anonymous_id:a-1'],
+      mergedAt: NOW.getTime(),
     });
     expect(outputs[5]?.value).toMatchObject({
       warningId: 'm-1:blocked_value:anonymous',
@@ -106,7 +117,7 @@ describe('buildResolverOutputs', () => {
   });
 
   it('writes every record so its topic schema accepts it', () => {
-    for (const o of buildResolverOutputs(event, outcome(), NOW)) {
+    for (const o of buildResolverOutputs(event, outcome())) {
       if (o.value === null) continue;
       const type = avro.Type.forSchema(readSchema(SCHEMA_OF[o.kind]) as avro.Schema);
       expect([o.kind, type.isValid(o.value)]).toEqual([o.kind, true]);
@@ -114,13 +125,9 @@ describe('buildResolverOutputs', () => {
   });
 
   it('names the change kind: created, updated', () => {
-    const created = buildResolverOutputs(
-      event,
-      outcome({ created: true, mergedFrom: [], tombstones: [] }),
-      NOW,
-    );
+    const created = buildResolverOutputs(event, outcome({ created: true, mergedFrom: [], tombstones: [] }));
     expect(created.find((o) => o.kind === 'changes')?.value).toMatchObject({ kind: 'created' });
-    const updated = buildResolverOutputs(event, outcome({ mergedFrom: [], tombstones: [] }), NOW);
+    const updated = buildResolverOutputs(event, outcome({ mergedFrom: [], tombstones: [] }));
     expect(updated.find((o) => o.kind === 'changes')?.value).toMatchObject({ kind: 'updated' });
   });
 
@@ -128,9 +135,33 @@ describe('buildResolverOutputs', () => {
     const kinds = buildResolverOutputs(
       event,
       outcome({ changed: false, mergedFrom: [], tombstones: [], warnings: [] }),
-      NOW,
     ).map((o) => o.kind);
     expect(kinds).toEqual(['resolved', 'profiles']);
+  });
+
+  it('carries what changed, not the whole profile (the snapshot topic has that)', () => {
+    const change = buildResolverOutputs(event, outcome()).find((o) => o.kind === 'changes')?.value;
+    expect(Object.keys(change ?? {})).not.toContain('traits');
+    expect(Object.keys(change ?? {})).not.toContain('identifiers');
+    expect(change).toMatchObject({
+      identifiersAdded: ['user_id:u-1'],
+      traitsChanged: [{ name: 'plan', oldValue: null, newValue: '"pro"' }],
+    });
+  });
+
+  it('re-sends a replayed outcome as it was first sent: same ids, versions and times', () => {
+    const first = buildResolverOutputs(event, outcome());
+    const later = { ...profile, version: 5, lastSeen: '2025-01-02T00:00:00.000Z' };
+    const replay = buildResolverOutputs(
+      event,
+      outcome({ status: 'replayed', duplicate: true, profile: later }),
+    );
+    const notSnapshots = (list: typeof first) => list.filter((o) => o.kind !== 'profiles');
+    expect(notSnapshots(replay)).toEqual(notSnapshots(first));
+    // The snapshot is today's profile, not the one of the first delivery.
+    expect(replay.find((o) => o.kind === 'profiles' && o.value !== null)?.value).toMatchObject({
+      version: 5,
+    });
   });
 
   it('re-emits the current snapshot for a duplicate, never a second change', () => {
@@ -142,7 +173,7 @@ describe('buildResolverOutputs', () => {
       tombstones: [],
       warnings: [],
     });
-    expect(buildResolverOutputs(event, duplicate, NOW).map((o) => o.kind)).toEqual(['resolved', 'profiles']);
+    expect(buildResolverOutputs(event, duplicate).map((o) => o.kind)).toEqual(['resolved', 'profiles']);
   });
 
   it('dead-letters events without a usable identifier and rejections', () => {
@@ -152,16 +183,10 @@ describe('buildResolverOutputs', () => {
       profile: null,
       warnings: [{ code: 'blocked_value', message: 'user_id "null" is blocked' }],
     });
-    expect(() => buildResolverOutputs(event, unresolved, NOW)).toThrow(PoisonMessageError);
-    expect(() => buildResolverOutputs(event, unresolved, NOW)).toThrow(
-      /no usable identifier: user_id "null"/,
-    );
+    expect(() => buildResolverOutputs(event, unresolved)).toThrow(PoisonMessageError);
+    expect(() => buildResolverOutputs(event, unresolved)).toThrow(/no usable identifier: user_id "null"/);
     try {
-      buildResolverOutputs(
-        event,
-        { status: 'rejected', tenant: 'shop', messageId: 'm-1', reason: 'bad' },
-        NOW,
-      );
+      buildResolverOutputs(event, { status: 'rejected', tenant: 'shop', messageId: 'm-1', reason: 'bad' });
     } catch (err) {
       expect(err).toBeInstanceOf(PoisonMessageError);
       expect((err as PoisonMessageError).errorClass).toBe('IdentityRejected');

@@ -4,7 +4,8 @@
 --   mf     JSON array: every profile ever merged into this one (transitively)
 --   into   set only on a merged-away profile: the profile it was merged into (forwarding pointer)
 --   i:<type:value>  one field per identifier (empty value)
---   t:<name>        one field per trait, see trait-entry.lua
+--   t:<name>        one field per trait, see trait-entry.lua (counted against the trait caps
+--                   as the bytes of <name> plus the stored entry)
 -- One hash per profile (listpack-encoded while small) keeps Redis memory per identifier low.
 -- Needs ordering.lua.
 
@@ -15,7 +16,8 @@ end
 local function loadProfile(prefix, profileId)
   local flat = redis.call('HGETALL', profileKeyOf(prefix, profileId))
   if #flat == 0 then return nil end
-  local p = { id = profileId, v = 0, fs = 0, ls = 0, mf = {}, into = nil, ids = {}, counts = {}, traits = {} }
+  local p = { id = profileId, v = 0, fs = 0, ls = 0, mf = {}, into = nil, ids = {}, counts = {}, traits = {},
+              traitCount = 0, traitBytes = 0 }
   for i = 1, #flat, 2 do
     local field, value = flat[i], flat[i + 1]
     local tag = string.sub(field, 1, 2)
@@ -25,7 +27,11 @@ local function loadProfile(prefix, profileId)
       local t = typeOf(identifier)
       p.counts[t] = (p.counts[t] or 0) + 1
     elseif tag == 't:' then
-      p.traits[string.sub(field, 3)] = value
+      local name = string.sub(field, 3)
+      p.traits[name] = value
+      -- What the trait caps count: fields, and bytes of name plus stored entry.
+      p.traitCount = p.traitCount + 1
+      p.traitBytes = p.traitBytes + #name + #value
     elseif field == 'v' then
       p.v = tonumber(value)
     elseif field == 'fs' then
