@@ -47,8 +47,9 @@ program
 const topics = program.command('topics').description('Kafka topics');
 topics
   .command('apply')
+  .option('--yes', 'also grow partition counts (without it, a plan that does exits 1 and applies nothing)')
   .description('create or update topics and register their schemas')
-  .action(action(topicsApply));
+  .action((options: { yes?: boolean }) => action((config) => topicsApply(config, options))());
 topics.command('list').description('the topics as defined in code').action(action(topicsList));
 program.command('migrate').description('apply ClickHouse migrations').action(action(migrateCommand));
 const profile = program.command('profile').description('profiles in the identity graph');
