@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
 import { demoCommand } from './commands/demo-command';
-import { identityRebuild } from './commands/identity-command';
+import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
 import { profileGet } from './commands/profile-command';
 import { runCommand } from './commands/run-command';
@@ -67,8 +67,22 @@ const identity = program.command('identity').description('the identity graph');
 identity
   .command('rebuild')
   .option('--tenant <tenant>', 'restore only this tenant (default: every tenant)')
+  .option(
+    '--group <group>',
+    "the resolver's consumer group, which must have no members",
+    'cdp-identity-resolver',
+  )
   .description('restore the Redis identity graph from the compacted cdp.profiles.v1 topic')
-  .action((options: { tenant?: string }) => action((config) => identityRebuild(config, options))());
+  .action((options: { tenant?: string; group: string }) =>
+    action((config) => identityRebuild(config, options))(),
+  );
+identity
+  .command('repair-snapshots')
+  .option('--tenant <tenant>', 'check only this tenant (default: every tenant)')
+  .description(
+    'append the current Redis state of every profile whose last snapshot on cdp.profiles.v1 is behind it',
+  )
+  .action((options: { tenant?: string }) => action((config) => identityRepairSnapshots(config, options))());
 program
   .command('demo')
   .description('send a seeded sample shop through the whole pipeline and show the results')
