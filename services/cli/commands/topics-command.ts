@@ -49,5 +49,11 @@ export function topicsList(config: Config): number {
       `${def.name.padEnd(30)} ${String(def.partitions).padStart(3)} partitions  ${def.cleanupPolicy.padEnd(7)} retention ${retention}`,
     );
   }
+  const factor = config.CDP_TOPIC_REPLICATION_FACTOR;
+  const minInsync = config.CDP_TOPIC_MIN_INSYNC_REPLICAS;
+  console.log(
+    `replication ${factor ?? 'from the broker count (1 broker: 1, 2: 2, 3 or more: 3)'}, ` +
+      `min.insync.replicas ${minInsync ?? (factor === undefined ? 'from the broker count (1, 1, 2)' : factor >= 3 ? 2 : 1)}`,
+  );
   return 0;
 }
