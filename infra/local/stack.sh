@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local stack without Docker: stack.sh <up|down|status> [kafka|schema-registry|redis|clickhouse ...]
-# Exit codes: 2 usage, 3 a port is taken by another process, 4 a service did not come up.
+# Exit codes: 2 usage, 3 a port is taken by another process, 4 a service did not come up,
+# 5 a service is already running on other ports than asked.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -109,10 +110,29 @@ running_pid() {
 
 main_port() { "$(fn "$1" ports)" | head -n1 | cut -d' ' -f1; }
 
+# "PORT VAR" lines -> "port 6379 (CDP_LOCAL_REDIS_PORT), ..."
+describe_ports() { awk '{ printf "%sport %s (%s)", (NR > 1 ? ", " : ""), $1, $2 }'; }
+
+# A running server keeps the ports it was started with: when the ones asked for now differ, saying
+# "already running" would leave clients pointed at a port nobody serves.
+check_running_ports() {
+  local svc="$1" pid="$2" wanted portsfile="$RUN/$1.ports" port
+  wanted="$("$(fn "$svc" ports)")"
+  if [ -s "$portsfile" ]; then
+    [ "$(cat "$portsfile")" = "$wanted" ] && return
+    die 5 "stack: $svc is already running (pid $pid) on $(describe_ports <"$portsfile"), not on $(describe_ports <<<"$wanted") as asked; either point clients back at the running one, or move it: stack.sh down $svc, then up again with the new ports (data is kept)"
+  fi
+  # Started before ports were recorded: all we can tell is whether it answers on the asked port.
+  port="$(main_port "$svc")"
+  port_accepts "$port" && return
+  die 5 "stack: $svc is already running (pid $pid) but not on port $port as asked; either point clients back at its old port, or move it: stack.sh down $svc, then up again with the new ports (data is kept)"
+}
+
 start_service() {
   local svc="$1" pid port var log="$LOGS/$1.log" pidfile="$RUN/$1.pid" deadline
   "$(fn "$svc" install)"
   if pid="$(running_pid "$svc")"; then
+    check_running_ports "$svc" "$pid"
     echo "stack: $svc already running (pid $pid)"
     return
   fi
@@ -127,6 +147,7 @@ start_service() {
   "$(fn "$svc" prepare)"
   "$(fn "$svc" command)" # sets CMD
   echo "=== stack: starting $svc at $(date -u +%FT%TZ)" >>"$log"
+  "$(fn "$svc" ports)" >"$RUN/$svc.ports"
   # The wrapper writes its own pid before exec, so the pid file names the server itself
   # whether or not setsid had to fork.
   # shellcheck disable=SC2016
@@ -145,7 +166,7 @@ start_service() {
   done
   # Do not leave a half-started server holding the ports.
   if pid="$(running_pid "$svc")"; then kill -KILL "$pid" 2>/dev/null || true; fi
-  rm -f "$pidfile"
+  rm -f "$pidfile" "$RUN/$svc.ports"
   {
     echo "stack: $svc did not come up; see $log"
     tail -n 15 "$log" | sed 's/^/  | /'
@@ -156,7 +177,7 @@ start_service() {
 stop_service() {
   local svc="$1" pid deadline
   if ! pid="$(running_pid "$svc")"; then
-    rm -f "$RUN/$svc.pid"
+    rm -f "$RUN/$svc.pid" "$RUN/$svc.ports"
     echo "stack: $svc not running"
     return
   fi
@@ -168,14 +189,15 @@ stop_service() {
     kill -KILL "$pid" 2>/dev/null || true
     while running_pid "$svc" >/dev/null; do sleep 0.2; done
   fi
-  rm -f "$RUN/$svc.pid"
+  rm -f "$RUN/$svc.pid" "$RUN/$svc.ports"
   echo "stack: $svc stopped"
 }
 
 status_service() {
   local pid
   if pid="$(running_pid "$1")"; then
-    echo "$1 up pid $pid port $(main_port "$1")"
+    # The port it was started with, which may differ from the one configured now.
+    echo "$1 up pid $pid port $(if [ -s "$RUN/$1.ports" ]; then head -n1 "$RUN/$1.ports" | cut -d' ' -f1; else main_port "$1"; fi)"
   else
     echo "$1 down"
   fi

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
 import { demoCommand } from './commands/demo-command';
-import { identityRebuild } from './commands/identity-command';
+import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
 import { profileGet } from './commands/profile-command';
 import { runCommand } from './commands/run-command';
@@ -47,8 +47,9 @@ program
 const topics = program.command('topics').description('Kafka topics');
 topics
   .command('apply')
+  .option('--yes', 'also grow partition counts (without it, a plan that does exits 1 and applies nothing)')
   .description('create or update topics and register their schemas')
-  .action(action(topicsApply));
+  .action((options: { yes?: boolean }) => action((config) => topicsApply(config, options))());
 topics.command('list').description('the topics as defined in code').action(action(topicsList));
 program.command('migrate').description('apply ClickHouse migrations').action(action(migrateCommand));
 const profile = program.command('profile').description('profiles in the identity graph');
@@ -66,8 +67,22 @@ const identity = program.command('identity').description('the identity graph');
 identity
   .command('rebuild')
   .option('--tenant <tenant>', 'restore only this tenant (default: every tenant)')
+  .option(
+    '--group <group>',
+    "the resolver's consumer group, which must have no members",
+    'cdp-identity-resolver',
+  )
   .description('restore the Redis identity graph from the compacted cdp.profiles.v1 topic')
-  .action((options: { tenant?: string }) => action((config) => identityRebuild(config, options))());
+  .action((options: { tenant?: string; group: string }) =>
+    action((config) => identityRebuild(config, options))(),
+  );
+identity
+  .command('repair-snapshots')
+  .option('--tenant <tenant>', 'check only this tenant (default: every tenant)')
+  .description(
+    'append the current Redis state of every profile whose last snapshot on cdp.profiles.v1 is behind it',
+  )
+  .action((options: { tenant?: string }) => action((config) => identityRepairSnapshots(config, options))());
 program
   .command('demo')
   .description('send a seeded sample shop through the whole pipeline and show the results')

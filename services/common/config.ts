@@ -58,6 +58,9 @@ export const configSchema = z.object({
   CDP_CLICKHOUSE_PASSWORD: z.string().default(''),
   CDP_TENANTS_FILE: z.string().default(path.join(repoRoot, 'config', 'tenants.example.json')),
   CDP_TOPIC_PARTITIONS: positiveInt.default(6),
+  // Unset: from the broker count at `cdp topics apply` (see resolveReplication in kafka/topics.ts).
+  CDP_TOPIC_REPLICATION_FACTOR: positiveInt.optional(),
+  CDP_TOPIC_MIN_INSYNC_REPLICAS: positiveInt.optional(),
   CDP_KEY_CONCURRENCY: positiveInt.default(32),
   CDP_PARTITIONS_CONCURRENTLY: positiveInt.default(6),
   CDP_RETRY_INITIAL_MS: positiveInt.default(200),

@@ -13,6 +13,27 @@ function logFile(config: Config, service: StackService): string {
   return path.relative(process.cwd(), path.join(config.CDP_HOME, 'logs', `${service.name}.log`)) || '.';
 }
 
+// stack.sh names its own port variables; through cdp the ports follow the service addresses.
+const ADDRESS_VARIABLES =
+  'CDP_KAFKA_BROKERS, CDP_SCHEMA_REGISTRY_URL, CDP_REDIS_URL, CDP_CLICKHOUSE_URL ' +
+  '(extra ports: CDP_LOCAL_KAFKA_CONTROLLER_PORT, CDP_LOCAL_CLICKHOUSE_TCP_PORT)';
+
+/** What `cdp up` adds to stack.sh's own message for the exit codes it documents. */
+export function stackFailureAdvice(code: number): string | undefined {
+  switch (code) {
+    case 3:
+      return `cdp up: to move a local service, change its address: ${ADDRESS_VARIABLES}`;
+    case 5:
+      return (
+        'cdp up: a local service already runs on other ports than its address now names. Either set the ' +
+        'address back to the port it runs on, or move it: `cdp down`, then `cdp up` with the new address ' +
+        `(data is kept). Addresses: ${ADDRESS_VARIABLES}`
+      );
+    default:
+      return undefined;
+  }
+}
+
 export async function up(config: Config): Promise<number> {
   const services = stackServices(config);
   const local = services.filter(isLocal);
@@ -26,13 +47,8 @@ export async function up(config: Config): Promise<number> {
       process.stderr.write(
         `cdp up: the local stack did not start (exit ${result.code}); see the lines above\n`,
       );
-      if (result.code === 3) {
-        // stack.sh names its own port variables; through cdp the ports follow the service addresses.
-        process.stderr.write(
-          'cdp up: to move a local service, change its address: CDP_KAFKA_BROKERS, CDP_SCHEMA_REGISTRY_URL, ' +
-            'CDP_REDIS_URL, CDP_CLICKHOUSE_URL (extra ports: CDP_LOCAL_KAFKA_CONTROLLER_PORT, CDP_LOCAL_CLICKHOUSE_TCP_PORT)\n',
-        );
-      }
+      const advice = stackFailureAdvice(result.code);
+      if (advice !== undefined) process.stderr.write(`${advice}\n`);
       return 1;
     }
   }

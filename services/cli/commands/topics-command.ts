@@ -3,15 +3,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../common/config';
 import { AvroCodec, SCHEMAS_DIR, subjectFor } from '../../common/codec/avro-codec';
-import { applyTopics } from '../../common/kafka/apply-topics';
+import { applyTopicPlan, planTopics } from '../../common/kafka/apply-topics';
 import { createKafka } from '../../common/kafka/kafka-client';
-import { describeTopicChange } from '../../common/kafka/topic-plan';
-import { topicDefinitions } from '../../common/kafka/topics';
+import { describeTopicChange, needsConfirmation } from '../../common/kafka/topic-plan';
+import { topicDefinitions, type TopicDefinition } from '../../common/kafka/topics';
 
-export async function topicsApply(config: Config): Promise<number> {
-  const defs = topicDefinitions(config);
-  const changes = await applyTopics(createKafka(config, 'cdp-topics'), defs);
-  for (const change of changes) console.log(describeTopicChange(change));
+export interface TopicsApplyOptions {
+  /** Allows partition counts to grow. */
+  yes?: boolean;
+  /** Tests apply to topics of their own; the default is every topic defined in code. */
+  definitions?: TopicDefinition[];
+  /** Register Avro schemas (default true). */
+  registerSchemas?: boolean;
+}
+
+export async function topicsApply(config: Config, options: TopicsApplyOptions = {}): Promise<number> {
+  const defs = options.definitions ?? topicDefinitions(config);
+  const kafka = createKafka(config, 'cdp-topics');
+  const plan = await planTopics(kafka, defs, config);
+  if (needsConfirmation(plan.changes) && options.yes !== true) {
+    for (const change of plan.changes) console.log(describeTopicChange(change, 'planned'));
+    process.stderr.write(
+      'cdp topics apply: nothing applied: the plan above changes partition counts, which moves keys to ' +
+        'other partitions; run `cdp topics apply --yes` to apply it (Kafka can add partitions, never remove them)\n',
+    );
+    return 1;
+  }
+  await applyTopicPlan(kafka, plan.changes, { allowPartitionChanges: options.yes === true });
+  for (const change of plan.changes) console.log(describeTopicChange(change));
+  if (options.registerSchemas === false) return 0;
 
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
   for (const def of defs) {
@@ -29,5 +49,11 @@ export function topicsList(config: Config): number {
       `${def.name.padEnd(30)} ${String(def.partitions).padStart(3)} partitions  ${def.cleanupPolicy.padEnd(7)} retention ${retention}`,
     );
   }
+  const factor = config.CDP_TOPIC_REPLICATION_FACTOR;
+  const minInsync = config.CDP_TOPIC_MIN_INSYNC_REPLICAS;
+  console.log(
+    `replication ${factor ?? 'from the broker count (1 broker: 1, 2: 2, 3 or more: 3)'}, ` +
+      `min.insync.replicas ${minInsync ?? (factor === undefined ? 'from the broker count (1, 1, 2)' : factor >= 3 ? 2 : 1)}`,
+  );
   return 0;
 }

@@ -1,31 +1,66 @@
-// Makes the cluster's topics match their definitions (idempotent).
+// Makes the cluster's topics match their definitions (idempotent): plan first, then apply.
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { Config } from '../config';
 import type { Kafka } from './kafka-client';
-import { planTopicChanges, type ExistingTopic, type TopicChange } from './topic-plan';
-import { topicConfigEntries, type TopicDefinition } from './topics';
+import { needsConfirmation, planTopicChanges, type ExistingTopic, type TopicChange } from './topic-plan';
+import {
+  MANAGED_TOPIC_CONFIGS,
+  resolveReplication,
+  topicConfigEntries,
+  withReplication,
+  type Replication,
+  type TopicDefinition,
+} from './topics';
 
-async function readExisting(kafka: Kafka, names: string[]): Promise<ExistingTopic[]> {
+async function readExisting(admin: Admin, names: string[]): Promise<ExistingTopic[]> {
+  const present = new Set(await admin.listTopics());
+  const wanted = names.filter((n) => present.has(n));
+  if (wanted.length === 0) return [];
+  const metadata = await admin.fetchTopicMetadata({ topics: wanted });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: wanted.map((name) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configNames: MANAGED_TOPIC_CONFIGS,
+    })),
+  });
+  return metadata.topics.map((t) => {
+    const resource = described.resources.find((r) => r.resourceName === t.name);
+    const configs: Record<string, string> = {};
+    for (const entry of resource?.configEntries ?? []) configs[entry.configName] = entry.configValue;
+    const replicationFactor = Math.min(...t.partitions.map((p) => p.replicas.length));
+    return { name: t.name, partitions: t.partitions.length, replicationFactor, configs };
+  });
+}
+
+export interface TopicPlan {
+  changes: TopicChange[];
+  /** Absent when the definitions leave replication to the broker's defaults. */
+  replication?: Replication;
+  brokers: number;
+}
+
+/**
+ * What applying `defs` would change. With `replication` settings, every topic gets the configured
+ * (or broker-count derived) replication factor and min.insync.replicas.
+ */
+export async function planTopics(
+  kafka: Kafka,
+  defs: TopicDefinition[],
+  replication?: Pick<Config, 'CDP_TOPIC_REPLICATION_FACTOR' | 'CDP_TOPIC_MIN_INSYNC_REPLICAS'>,
+): Promise<TopicPlan> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const present = new Set(await admin.listTopics());
-    const wanted = names.filter((n) => present.has(n));
-    if (wanted.length === 0) return [];
-    const metadata = await admin.fetchTopicMetadata({ topics: wanted });
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: wanted.map((name) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name,
-        configNames: ['cleanup.policy', 'retention.ms'],
-      })),
-    });
-    return metadata.topics.map((t) => {
-      const resource = described.resources.find((r) => r.resourceName === t.name);
-      const configs: Record<string, string> = {};
-      for (const entry of resource?.configEntries ?? []) configs[entry.configName] = entry.configValue;
-      return { name: t.name, partitions: t.partitions.length, configs };
-    });
+    const brokers = (await admin.describeCluster()).brokers.length;
+    const resolved = replication === undefined ? undefined : resolveReplication(replication, brokers);
+    const desired = resolved === undefined ? defs : withReplication(defs, resolved);
+    const existing = await readExisting(
+      admin,
+      desired.map((d) => d.name),
+    );
+    return { changes: planTopicChanges(desired, existing), replication: resolved, brokers };
   } finally {
     await admin.disconnect();
   }
@@ -52,14 +87,15 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000
   }
 }
 
-export async function applyTopics(kafka: Kafka, defs: TopicDefinition[]): Promise<TopicChange[]> {
-  const changes = planTopicChanges(
-    defs,
-    await readExisting(
-      kafka,
-      defs.map((d) => d.name),
-    ),
-  );
+/** Carries out a plan. Partition growth is refused unless `allowPartitionChanges` (see needsConfirmation). */
+export async function applyTopicPlan(
+  kafka: Kafka,
+  changes: TopicChange[],
+  options: { allowPartitionChanges?: boolean } = {},
+): Promise<void> {
+  if (needsConfirmation(changes) && options.allowPartitionChanges !== true) {
+    throw new Error('the plan changes partition counts; nothing was applied (confirmation needed)');
+  }
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -70,7 +106,7 @@ export async function applyTopics(kafka: Kafka, defs: TopicDefinition[]): Promis
         topics: toCreate.map((d) => ({
           topic: d.name,
           numPartitions: d.partitions,
-          replicationFactor: -1,
+          replicationFactor: d.replicationFactor ?? -1,
           configEntries: topicConfigEntries(d),
         })),
       });
@@ -99,5 +135,15 @@ export async function applyTopics(kafka: Kafka, defs: TopicDefinition[]): Promis
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Plans and applies in one go, for topics of one's own (tests, bench scratch topics). */
+export async function applyTopics(
+  kafka: Kafka,
+  defs: TopicDefinition[],
+  options: { allowPartitionChanges?: boolean } = {},
+): Promise<TopicChange[]> {
+  const { changes } = await planTopics(kafka, defs);
+  await applyTopicPlan(kafka, changes, options);
   return changes;
 }

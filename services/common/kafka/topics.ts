@@ -22,6 +22,50 @@ export interface TopicDefinition {
   cleanupPolicy: 'delete' | 'compact';
   /** -1 keeps forever. */
   retentionMs: number;
+  /** Copies of each partition; absent: the broker's default.replication.factor. */
+  replicationFactor?: number;
+  /** Copies that must hold a write before acks=all succeeds; absent: the broker's default. */
+  minInsyncReplicas?: number;
+}
+
+export interface Replication {
+  factor: number;
+  minInsync: number;
+}
+
+/**
+ * Replication for every topic: the configured values, or defaults from the cluster's size. One
+ * broker: 1 copy. Two: 2 copies, 1 in sync (writes go on while one broker is down). Three or
+ * more: 3 copies, 2 in sync, the usual durable setting that survives one broker down.
+ * Throws, naming the variable, on a setting the cluster cannot honour.
+ */
+export function resolveReplication(
+  config: Pick<Config, 'CDP_TOPIC_REPLICATION_FACTOR' | 'CDP_TOPIC_MIN_INSYNC_REPLICAS'>,
+  brokers: number,
+): Replication {
+  const factor = config.CDP_TOPIC_REPLICATION_FACTOR ?? Math.max(1, Math.min(3, brokers));
+  const minInsync = config.CDP_TOPIC_MIN_INSYNC_REPLICAS ?? (factor >= 3 ? 2 : 1);
+  if (factor > brokers) {
+    throw new Error(
+      `CDP_TOPIC_REPLICATION_FACTOR is ${factor} but the cluster has ${brokers} broker${brokers === 1 ? '' : 's'}; ` +
+        'set it to at most the broker count',
+    );
+  }
+  if (minInsync > factor) {
+    throw new Error(
+      `CDP_TOPIC_MIN_INSYNC_REPLICAS is ${minInsync} but topics have ${factor} replica${factor === 1 ? '' : 's'}: ` +
+        'every acks=all write would fail; set it to at most the replication factor',
+    );
+  }
+  return { factor, minInsync };
+}
+
+export function withReplication(defs: TopicDefinition[], replication: Replication): TopicDefinition[] {
+  return defs.map((d) => ({
+    ...d,
+    replicationFactor: replication.factor,
+    minInsyncReplicas: replication.minInsync,
+  }));
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -43,9 +87,15 @@ export function topicDefinitions(config: Pick<Config, 'CDP_TOPIC_PARTITIONS'>): 
   ];
 }
 
+/** Every topic-level config `cdp topics apply` manages (AlterConfigs resets the ones left out). */
+export const MANAGED_TOPIC_CONFIGS = ['cleanup.policy', 'retention.ms', 'min.insync.replicas'];
+
 export function topicConfigEntries(def: TopicDefinition): { name: string; value: string }[] {
-  return [
+  const entries = [
     { name: 'cleanup.policy', value: def.cleanupPolicy },
     { name: 'retention.ms', value: String(def.retentionMs) },
   ];
+  if (def.minInsyncReplicas !== undefined)
+    entries.push({ name: 'min.insync.replicas', value: String(def.minInsyncReplicas) });
+  return entries;
 }
