@@ -48,6 +48,8 @@ export interface RunnerState {
   retrying: RetryingSince[];
   /** kafkajs gave up restarting after a crash: the process needs a restart. */
   crashed: boolean;
+  /** Group joins so far: more than one means the member rebalanced or lost its session. */
+  joins: number;
 }
 
 export interface ConsumerRunner {
@@ -87,6 +89,7 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
     partitions: {},
     retrying: [],
     crashed: false,
+    joins: 0,
   };
   let stopping = false;
 
@@ -106,6 +109,7 @@ export async function startConsumerRunner(options: ConsumerRunnerOptions): Promi
   });
   consumer.on(GROUP_JOIN, (e) => {
     state.member = true;
+    state.joins++;
     state.partitions = e.payload.memberAssignment;
   });
   consumer.on(REBALANCING, () => (state.member = false));

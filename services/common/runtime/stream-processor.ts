@@ -167,6 +167,7 @@ export function defineStreamProcessor<In extends string, Out extends string, O =
             partitions: consumer.partitions,
             retrying: consumer.retrying,
             crashed: consumer.crashed,
+            joins: consumer.joins,
           },
           ...own.detail,
         },
