@@ -27,23 +27,34 @@ export async function requireTopics(kafka: Kafka, topics: string[]): Promise<voi
   }
 }
 
+function serverCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  // Older servers' error text is not parsed into a code by the client, so read it from the text.
+  return /^Code: (\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
+}
+
 /** Every migration the server can run must be recorded in the database's schema_migrations. */
 export async function requireMigrations(client: ClickHouseClient, database: string): Promise<void> {
   const db = sqlIdentifier(database);
   let applied: Set<number>;
+  let version: string;
   try {
     const rs = await client.query({
       query: `SELECT version FROM ${db}.schema_migrations FINAL`,
       format: 'JSONEachRow',
     });
     applied = new Set((await rs.json<{ version: number }>()).map((r) => Number(r.version)));
+    version = await serverVersion(client);
   } catch (err) {
     // 81: unknown database, 60: unknown table. Anything else (server down) is not ours to explain.
-    const code = (err as { code?: unknown }).code;
-    if (code === '81' || code === '60') applied = new Set();
-    else throw err;
+    if (serverCode(err) === '81' || serverCode(err) === '60') {
+      throw new StartupCheckError(
+        `ClickHouse database ${database} lacks its migrations: run 'cdp migrate' first`,
+      );
+    }
+    throw err;
   }
-  const version = await serverVersion(client);
   const pending = loadMigrations().filter(
     (m) => !applied.has(m.version) && (!m.minServerVersion || versionAtLeast(version, m.minServerVersion)),
   );
