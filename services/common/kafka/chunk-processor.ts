@@ -131,16 +131,28 @@ export async function processChunk(
     } catch (err) {
       if (err instanceof StopRequested) throw err;
       const unknown = classifyFailure(err) === 'unknown';
-      const reason = err instanceof Error ? err.message : String(err);
+      // Not `instanceof Error`: errors of Node's own modules may come from another realm.
+      const { message: text, stack } = (typeof err === 'object' && err !== null ? err : {}) as {
+        message?: unknown;
+        stack?: unknown;
+      };
+      const reason = typeof text === 'string' ? text : String(err);
       runnerMessages.inc({ service, topic: message.topic, outcome: 'dlq' });
       logger.warn(
         { topic, partition, offset: message.offset, error: reason, failures: unknownFailures || 1 },
         unknown ? 'record failed repeatedly; sent to the DLQ' : 'poison record sent to the DLQ',
       );
-      const stack = unknown && err instanceof Error ? err.stack : undefined;
       return [
         sendable(
-          deadLetter(message, dlqTopic, service, failureName(err), reason, new Date(), stack),
+          deadLetter(
+            message,
+            dlqTopic,
+            service,
+            failureName(err),
+            reason,
+            new Date(),
+            unknown && typeof stack === 'string' ? stack : undefined,
+          ),
           settings.maxRequestBytes,
         ),
       ];

@@ -48,9 +48,30 @@ const REDIS_UNAVAILABLE = /^(BUSY|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READON
 const UNAVAILABLE_MESSAGE =
   /connection is closed|socket hang up|timed? ?out|timeout|unavailable|ECONNREFUSED|ECONNRESET|stream isn't writeable|connect E/i;
 
-function isDependencyFailure(
-  err: Error & { code?: unknown; status?: unknown; retriable?: unknown },
-): boolean {
+interface ErrorLike {
+  name: string;
+  message: string;
+  code?: unknown;
+  status?: unknown;
+  retriable?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * Duck-typed rather than `instanceof Error`: errors raised by Node's own modules (sockets) come from
+ * another realm under test runners, and an error must be classed the same everywhere.
+ */
+function asErrorLike(value: unknown): ErrorLike | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { name, message } = value as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return undefined;
+  return Object.assign(Object.create(null) as object, value, {
+    name: typeof name === 'string' ? name : 'Error',
+    message,
+  }) as ErrorLike;
+}
+
+function isDependencyFailure(err: ErrorLike): boolean {
   if (typeof err.code === 'string' && NETWORK_CODES.has(err.code)) return true;
   if (DEPENDENCY_NAMES.has(err.name)) return true;
   // kafkajs marks the errors a later attempt can fix as retriable (leader moved, broker down).
@@ -66,17 +87,26 @@ function isDependencyFailure(
 export function classifyFailure(err: unknown): FailureClass {
   // Walk the cause chain: a wrapper (e.g. "resolve failed for event x") keeps the network error inside.
   const seen = new Set<unknown>();
-  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
+  for (let e: unknown = err; !seen.has(e); e = (e as { cause?: unknown }).cause) {
     seen.add(e);
     if (e instanceof PoisonMessageError) return 'data';
-    if (isDependencyFailure(e)) return 'dependency';
+    const like = asErrorLike(e);
+    if (!like) break;
+    if (isDependencyFailure(like)) return 'dependency';
   }
-  if (err instanceof RangeError || err instanceof SyntaxError) return 'data';
+  const name = asErrorLike(err)?.name;
+  if (
+    err instanceof RangeError ||
+    err instanceof SyntaxError ||
+    name === 'RangeError' ||
+    name === 'SyntaxError'
+  )
+    return 'data';
   return 'unknown';
 }
 
 /** The name the DLQ header carries for a record dead-lettered after failing. */
 export function failureName(err: unknown): string {
   if (err instanceof PoisonMessageError) return err.errorClass;
-  return err instanceof Error ? err.name : typeof err;
+  return asErrorLike(err)?.name ?? typeof err;
 }

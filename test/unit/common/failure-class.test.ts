@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { PoisonMessageError } from '../../../services/common/kafka/consumed-message';
 import { classifyFailure } from '../../../services/common/kafka/failure-class';
 import { recordBytes, splitBySize, tooLargeToSend } from '../../../services/common/kafka/send-batches';
@@ -21,6 +22,15 @@ describe('classifyFailure', () => {
     ],
   ])('%s is a dependency failure', (_, err) => {
     expect(classifyFailure(err)).toBe('dependency');
+  });
+
+  it('classes an error from another realm (Node sockets under a test runner) by its fields', () => {
+    const foreign: unknown = vm.runInNewContext(
+      "Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })",
+    );
+    expect(foreign instanceof Error).toBe(false);
+    expect(classifyFailure(foreign)).toBe('dependency');
+    expect(classifyFailure(vm.runInNewContext("new RangeError('Invalid time value')"))).toBe('data');
   });
 
   it.each([
