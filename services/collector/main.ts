@@ -5,8 +5,10 @@ import type { Config } from '../common/config';
 import { createEventProducer } from '../common/events/event-producer';
 import { createKafka } from '../common/kafka/kafka-client';
 import { createProducer } from '../common/kafka/producer';
+import { TOPICS } from '../common/kafka/topics';
 import type { Logger } from '../common/logger';
 import { runAsMain } from '../common/runtime/run-services';
+import { requireTopics } from '../common/runtime/startup-checks';
 import type { RunningService, ServiceDefinition } from '../common/runtime/service-definition';
 import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { buildCollectorApp } from './collector-app';
@@ -30,6 +32,8 @@ export async function startCollector(
 ): Promise<RunningCollector> {
   const tenants = overrides.tenants ?? loadTenants(config.CDP_TENANTS_FILE);
   const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-collector`);
+  // Without its topic every event would wait for the produce timeout and get a 503: refuse to start.
+  await requireTopics(kafka, [overrides.topic ?? TOPICS.eventsRaw]);
   const producer = await createProducer(kafka, { sendTimeoutMs: config.CDP_COLLECTOR_PRODUCE_TIMEOUT_MS });
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
   const sender = coalescedSender(producer, { maxQueuedBytes: config.CDP_COLLECTOR_MAX_QUEUED_BYTES });

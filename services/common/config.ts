@@ -65,6 +65,11 @@ export const configSchema = z.object({
   CDP_PARTITIONS_CONCURRENTLY: positiveInt.default(6),
   CDP_RETRY_INITIAL_MS: positiveInt.default(200),
   CDP_RETRY_MAX_MS: positiveInt.default(30000),
+  // A record failing this many times with an error of unknown cause goes to the DLQ with its stack.
+  CDP_RUNNER_MAX_UNKNOWN_FAILURES: positiveInt.default(10),
+  // Bytes per produce request: below the broker's message.max.bytes (1,048,588 by default).
+  CDP_KAFKA_MAX_REQUEST_BYTES: positiveInt.default(1_000_000),
+  CDP_KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(30000),
   CDP_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30000),
   CDP_OPS_HOST: z.string().default('127.0.0.1'),
   CDP_OPS_PORT: port.optional(),

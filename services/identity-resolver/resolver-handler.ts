@@ -10,7 +10,9 @@ import type { IdentityEventInput } from './identity-event';
 import type { IdentityOutcome, IdentityRejection } from './identity-outcome';
 import type { IdentityRules } from './identity-rules';
 import { outcomeKey } from './redis-keys';
-import { buildResolverOutputs, type OutputKind } from './resolver-outputs';
+import type { RecordOutputs } from './pending-outputs';
+import { buildResolverOutputs, type OutputKind, type ResolverOutput } from './resolver-outputs';
+import type { WrittenSnapshot } from './snapshot-guard';
 
 export type ResolverTopics = Record<OutputKind, string>;
 
@@ -26,8 +28,8 @@ export interface ResolverHandlerDeps {
       at?: number,
     ): Promise<IdentityOutcome | IdentityRejection>;
   };
-  /** Told which stored outcome each applied message left, to release it after the send. */
-  pendingOutcomes?: { note(message: ConsumedMessage, outcomeKey: string): void };
+  /** Told what each applied message left (stored outcome, snapshots), for the after-send step. */
+  pending?: { note(message: ConsumedMessage, outputs: RecordOutputs): void };
   rulesFor(tenant: string): IdentityRules | undefined;
   topics: ResolverTopics;
   now?: () => Date;
@@ -64,6 +66,13 @@ export function assertKeyTenant(message: ConsumedMessage, tenant: string, messag
   }
 }
 
+/** The snapshots and tombstones among one event's outputs, for the snapshot guard. */
+export function writtenSnapshots(tenant: string, outputs: ResolverOutput[]): WrittenSnapshot[] {
+  return outputs
+    .filter((o) => o.kind === 'profiles')
+    .map((o) => ({ tenant, profileId: o.key, version: o.value === null ? null : Number(o.value.version) }));
+}
+
 export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler {
   const now = deps.now ?? (() => new Date());
   return async (message: ConsumedMessage): Promise<OutgoingMessage[]> => {
@@ -77,9 +86,15 @@ export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler
       );
     }
     const outcome = await deps.graph.resolveEvent(toIdentityInput(event), rules, now().getTime());
-    if (outcome.status === 'resolved' || outcome.status === 'replayed')
-      deps.pendingOutcomes?.note(message, outcomeKey(outcome.tenant, outcome.messageId));
     const outputs = buildResolverOutputs(toRawEventRecord(event), outcome);
+    // Unresolved and rejected outcomes threw above; a duplicate stored no outcome but re-sent its snapshot.
+    if (outcome.status !== 'unresolved' && outcome.status !== 'rejected') {
+      deps.pending?.note(message, {
+        outcomeKey:
+          outcome.status === 'duplicate' ? undefined : outcomeKey(outcome.tenant, outcome.messageId),
+        snapshots: writtenSnapshots(outcome.tenant, outputs),
+      });
+    }
     return Promise.all(
       outputs.map(async (output) => {
         const topic = deps.topics[output.kind];

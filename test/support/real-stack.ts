@@ -1,6 +1,7 @@
 // Shared setup for integration tests: the real local stack (make up), isolated by unique names.
 import crypto from 'node:crypto';
 import { loadConfig, type Config } from '../../services/common/config';
+import { waitForLeaders } from '../../services/common/kafka/apply-topics';
 import { createKafka, type Kafka } from '../../services/common/kafka/kafka-client';
 
 export const config: Config = loadConfig();
@@ -17,10 +18,12 @@ export async function createTopics(kafka: Kafka, names: string[], partitions = 1
   const admin = kafka.admin();
   await admin.connect();
   try {
+    // kafkajs's own leader wait fails on a busy broker that has not yet heard of the new topic.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: names.map((topic) => ({ topic, numPartitions: partitions })),
     });
+    await waitForLeaders(admin, names);
   } finally {
     await admin.disconnect();
   }

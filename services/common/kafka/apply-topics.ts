@@ -71,7 +71,7 @@ export async function planTopics(
  * just created (UNKNOWN_TOPIC_OR_PARTITION, seen on a busy broker right after deletions); this one
  * keeps asking until every partition has a leader.
  */
-async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -1,18 +1,18 @@
-// The one consumer loop every service uses: per-key order with bounded key concurrency, retries of
-// transient failures, poison records to the DLQ, outputs acknowledged before offsets are committed,
-// and a drain on stop. kafkajs stays behind this interface.
+// The one consumer loop every service uses: kafkajs's eachBatch adapted to the chunk logic of
+// chunk-processor.ts, the group session kept alive while a chunk is in flight, and the consumer's
+// state (connected, member, partitions, retrying) for the health endpoint. kafkajs stays behind this.
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../logger';
-import { runnerChunkSeconds, runnerMessages, runnerRetries } from '../metrics/registry';
-import { PoisonMessageError, type ConsumedMessage } from './consumed-message';
-import { deadLetter } from './dead-letter';
+import { reportRetrying, runnerChunkSeconds } from '../metrics/registry';
+import type { ConsumedMessage } from './consumed-message';
+import { processChunk, type ChunkHooks, type ChunkSource } from './chunk-processor';
 import type { Kafka } from './kafka-client';
-import { backoffMs, forEachWithConcurrency, groupByKey } from './key-groups';
-import type { MessageProducer, OutgoingMessage } from './producer';
+import { DEFAULT_MAX_REQUEST_BYTES, type MessageProducer } from './producer';
+import { RetryClock, type RetryingSince } from './retry-clock';
 
-export type MessageHandler = (message: ConsumedMessage) => Promise<OutgoingMessage[]>;
+export type { MessageHandler } from './chunk-processor';
 
-export interface ConsumerRunnerOptions {
+export interface ConsumerRunnerOptions extends ChunkHooks {
   kafka: Kafka;
   producer: MessageProducer;
   logger: Logger;
@@ -20,7 +20,6 @@ export interface ConsumerRunnerOptions {
   groupId: string;
   topics: string[];
   dlqTopic: string;
-  handle: MessageHandler;
   keyConcurrency: number;
   partitionsConcurrently: number;
   retryInitialMs: number;
@@ -29,33 +28,38 @@ export interface ConsumerRunnerOptions {
   chunkSize?: number;
   /** A new consumer group starts at the earliest offset so nothing published before it is missed. */
   fromBeginning?: boolean;
-  /**
-   * Runs after every record of a chunk was handled, before its outputs are sent and its offset
-   * committed: a sink flushes its buffered rows here, so nothing is committed before the store
-   * acknowledged it. It may return more outputs (e.g. dead letters for rows the store refused),
-   * sent with the chunk's own. A throw is retried with backoff while the partition waits. It gets
-   * the chunk's records, so outputs about them (not about another partition's chunk) are returned.
-   */
-  afterChunk?: (messages: ConsumedMessage[]) => Promise<OutgoingMessage[] | void>;
-  /**
-   * Runs once the chunk's outputs are acknowledged, before its offset is committed: state kept only
-   * to re-send outputs after a redelivery can be released here. Best effort: a failure is logged and
-   * the chunk still commits, so whatever it releases needs its own expiry as well.
-   */
-  afterSend?: (messages: ConsumedMessage[]) => Promise<void>;
-  /**
-   * Rewrites a chunk's outputs (in offset order) before they are sent, e.g. to drop snapshots that
-   * a later one of the same chunk supersedes on a compacted topic.
-   */
-  compactOutputs?: (outputs: OutgoingMessage[]) => OutgoingMessage[];
+  /** Failures of an unknown class on one record before it is dead-lettered (default 10). */
+  maxUnknownFailures?: number;
+  /** Bytes per produce request (default 1,000,000, below the broker's 1 MB `message.max.bytes`). */
+  maxRequestBytes?: number;
+  /** The group session (kafkajs default 30 s); tests use the broker's minimum to provoke expiry. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** How often a partition that keeps retrying is logged (default 30 s). */
+  retryLogIntervalMs?: number;
+}
+
+export interface RunnerState {
+  connected: boolean;
+  /** Joined the group and not rebalancing. */
+  member: boolean;
+  /** The assignment of the last join, by topic; empty when there are more members than partitions. */
+  partitions: Record<string, number[]>;
+  retrying: RetryingSince[];
+  /** kafkajs gave up restarting after a crash: the process needs a restart. */
+  crashed: boolean;
+  /** Group joins so far: more than one means the member rebalanced or lost its session. */
+  joins: number;
 }
 
 export interface ConsumerRunner {
   /** Stops fetching, lets the chunk in hand finish (or abandons it uncommitted), commits, disconnects. */
   stop(): Promise<void>;
+  state(): RunnerState;
 }
 
-class StopRequested extends Error {}
+/** Heartbeat errors after which this member no longer owns what it was given. */
+const MEMBERSHIP_LOST = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'FENCED_INSTANCE_ID']);
 
 function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
   const headers: Record<string, Buffer> = {};
@@ -78,139 +82,136 @@ function toConsumed(topic: string, partition: number, m: KafkaMessage): Consumed
 export async function startConsumerRunner(options: ConsumerRunnerOptions): Promise<ConsumerRunner> {
   const { logger, service } = options;
   const chunkSize = options.chunkSize ?? 500;
+  const clock = new RetryClock();
+  const state: RunnerState = {
+    connected: false,
+    member: false,
+    partitions: {},
+    retrying: [],
+    crashed: false,
+    joins: 0,
+  };
   let stopping = false;
 
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: options.heartbeatIntervalMs,
     // Offsets are committed only by us, after outputs are acknowledged.
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
+  const { CONNECT, DISCONNECT, GROUP_JOIN, REBALANCING, CRASH } = consumer.events;
+  consumer.on(CONNECT, () => (state.connected = true));
+  consumer.on(DISCONNECT, () => {
+    state.connected = false;
+    state.member = false;
+  });
+  consumer.on(GROUP_JOIN, (e) => {
+    state.member = true;
+    state.joins++;
+    state.partitions = e.payload.memberAssignment;
+  });
+  consumer.on(REBALANCING, () => (state.member = false));
+  consumer.on(CRASH, (e) => {
+    state.member = false;
+    if (!e.payload.restart) state.crashed = true;
+  });
 
-  async function pause(attempt: number, payload: EachBatchPayload): Promise<void> {
-    const until = Date.now() + backoffMs(attempt, options.retryInitialMs, options.retryMaxMs);
-    while (Date.now() < until) {
-      if (stopping || !payload.isRunning() || payload.isStale()) throw new StopRequested();
-      await new Promise((r) => setTimeout(r, Math.min(200, until - Date.now())));
-      await payload.heartbeat().catch(() => undefined);
-    }
-  }
+  /** Keeps the session alive while a handler call or a flush is in flight, not only between retries. */
+  const keepAliveMs = Math.max(100, Math.floor((options.heartbeatIntervalMs ?? 3000) / 2));
 
-  async function handleOne(message: ConsumedMessage, payload: EachBatchPayload): Promise<OutgoingMessage[]> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const outputs = await options.handle(message);
-        runnerMessages.inc({ service, topic: message.topic, outcome: 'ok' });
-        return outputs;
-      } catch (err) {
-        if (err instanceof PoisonMessageError) {
-          runnerMessages.inc({ service, topic: message.topic, outcome: 'dlq' });
-          logger.warn(
-            {
-              topic: message.topic,
-              partition: message.partition,
-              offset: message.offset,
-              error: err.message,
-            },
-            'poison record sent to the DLQ',
-          );
-          return [deadLetter(message, options.dlqTopic, service, err.errorClass, err.message)];
-        }
-        runnerRetries.inc({ service, stage: 'handle' });
-        logger.warn(
-          { topic: message.topic, partition: message.partition, offset: message.offset, attempt, err },
-          'handler failed; retrying',
-        );
-        await pause(attempt, payload);
-      }
-    }
-  }
-
-  async function runAfterChunk(
-    afterChunk: (messages: ConsumedMessage[]) => Promise<OutgoingMessage[] | void>,
-    messages: ConsumedMessage[],
-    payload: EachBatchPayload,
-  ): Promise<OutgoingMessage[]> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return (await afterChunk(messages)) ?? [];
-      } catch (err) {
-        runnerRetries.inc({ service, stage: 'after-chunk' });
-        logger.warn({ attempt, err }, 'after-chunk step failed; retrying');
-        await pause(attempt, payload);
-      }
-    }
-  }
-
-  async function sendOutputs(outputs: OutgoingMessage[], payload: EachBatchPayload): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await options.producer.send(outputs);
-        return;
-      } catch (err) {
-        runnerRetries.inc({ service, stage: 'send' });
-        logger.warn({ attempt, count: outputs.length, err }, 'sending outputs failed; retrying');
-        await pause(attempt, payload);
-      }
-    }
-  }
-
-  async function processChunk(batchMessages: KafkaMessage[], payload: EachBatchPayload): Promise<void> {
+  function sourceOf(payload: EachBatchPayload): ChunkSource & { close(): void } {
     const { topic, partition } = payload.batch;
-    const started = process.hrtime.bigint();
-    const messages = batchMessages.map((m) => toConsumed(topic, partition, m));
-    const outputs: OutgoingMessage[][] = new Array(messages.length);
-    await forEachWithConcurrency(groupByKey(messages), options.keyConcurrency, async (group) => {
-      for (const { index, message } of group) outputs[index] = await handleOne(message, payload);
-    });
-    const extra = options.afterChunk ? await runAfterChunk(options.afterChunk, messages, payload) : [];
-    // Offset order keeps each key's outputs in the order its inputs came.
-    const flat = [...outputs.flat(), ...extra];
-    await sendOutputs(options.compactOutputs ? options.compactOutputs(flat) : flat, payload);
-    if (options.afterSend) {
-      await options.afterSend(messages).catch((err: unknown) => {
-        logger.warn({ topic, partition, err }, 'after-send step failed; its state expires on its own');
-      });
-    }
-    const last = messages[messages.length - 1] as ConsumedMessage;
-    payload.resolveOffset(last.offset);
-    await payload.commitOffsetsIfNecessary({
-      topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
-    });
-    runnerChunkSeconds.observe({ service }, Number(process.hrtime.bigint() - started) / 1e9);
+    let lost = false;
+    let rebalancing = false;
+    const heartbeat = async (): Promise<void> => {
+      try {
+        await payload.heartbeat();
+      } catch (err) {
+        const type = (err as { type?: unknown }).type;
+        if (type === 'REBALANCE_IN_PROGRESS') rebalancing = true;
+        else if (typeof type === 'string' && MEMBERSHIP_LOST.has(type)) lost = true;
+        else throw err;
+      }
+    };
+    const ownsPartition = () => !lost && payload.isRunning() && !payload.isStale();
+    const timer = setInterval(() => void heartbeat().catch(() => undefined), keepAliveMs);
+    timer.unref();
+    return {
+      topic,
+      partition,
+      // A rebalance wants this member back quickly: stop waiting, finish what is done, rejoin.
+      isActive: () => !stopping && !rebalancing && ownsPartition(),
+      ownsPartition,
+      heartbeat,
+      commit: async (lastOffset) => {
+        payload.resolveOffset(lastOffset);
+        await payload.commitOffsetsIfNecessary({
+          topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+        });
+      },
+      close: () => clearInterval(timer),
+    };
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const all = payload.batch.messages;
-    for (let start = 0; start < all.length; start += chunkSize) {
-      if (stopping || !payload.isRunning() || payload.isStale()) return;
-      try {
-        await processChunk(all.slice(start, start + chunkSize), payload);
-      } catch (err) {
-        // Uncommitted records are redelivered to whoever owns the partition next.
-        if (err instanceof StopRequested) return;
-        throw err;
+    const { topic, partition, messages: all } = payload.batch;
+    const source = sourceOf(payload);
+    try {
+      for (let start = 0; start < all.length; start += chunkSize) {
+        if (!source.isActive()) return;
+        const started = process.hrtime.bigint();
+        const chunk = all.slice(start, start + chunkSize).map((m) => toConsumed(topic, partition, m));
+        const result = await processChunk(chunk, source, {
+          ...options,
+          send: (messages) => options.producer.send(messages),
+          maxUnknownFailures: options.maxUnknownFailures ?? 10,
+          maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+          clock,
+        });
+        if (result === 'abandoned') return;
+        runnerChunkSeconds.observe({ service }, Number(process.hrtime.bigint() - started) / 1e9);
+        await source.heartbeat();
       }
-      await payload.heartbeat();
+    } finally {
+      source.close();
     }
   }
 
-  await consumer.connect();
-  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConcurrently,
-    eachBatch,
-  });
+  const stopReporting = reportRetrying(() => clock.retrying().map((r) => ({ service, ...r })));
+  const retryLog = setInterval(() => {
+    const retrying = clock.retrying();
+    if (retrying.length > 0) logger.warn({ retrying }, 'partitions still retrying the same chunk');
+  }, options.retryLogIntervalMs ?? 30_000);
+  retryLog.unref();
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently,
+      eachBatch,
+    });
+  } catch (err) {
+    clearInterval(retryLog);
+    stopReporting();
+    await consumer.disconnect().catch(() => undefined);
+    throw err;
+  }
   logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer runner started');
 
   return {
     async stop() {
       stopping = true;
+      clearInterval(retryLog);
       // disconnect() waits for the batch in hand; our loops return at the next chunk or retry boundary.
       await consumer.disconnect();
+      stopReporting();
       logger.info({ groupId: options.groupId }, 'consumer runner stopped');
     },
+    state: () => ({ ...state, retrying: clock.retrying() }),
   };
 }

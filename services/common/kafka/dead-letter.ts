@@ -5,6 +5,8 @@ import type { OutgoingMessage } from './producer';
 export const DLQ_HEADERS = {
   errorClass: 'cdp.error.class',
   errorMessage: 'cdp.error.message',
+  /** Only for records dead-lettered after repeated failures of an unknown class: where it failed. */
+  errorStack: 'cdp.error.stack',
   sourceTopic: 'cdp.source.topic',
   sourcePartition: 'cdp.source.partition',
   sourceOffset: 'cdp.source.offset',
@@ -15,6 +17,7 @@ export const DLQ_HEADERS = {
 
 /** Kafka headers are small by convention; an error message is a reason, not a dump. */
 const MAX_ERROR_MESSAGE = 2000;
+const MAX_ERROR_STACK = 4000;
 
 export function deadLetter(
   message: ConsumedMessage,
@@ -23,6 +26,7 @@ export function deadLetter(
   errorClass: string,
   errorMessage: string,
   now: Date = new Date(),
+  stack?: string,
 ): OutgoingMessage {
   return {
     topic: dlqTopic,
@@ -38,6 +42,7 @@ export function deadLetter(
       [DLQ_HEADERS.sourceTimestamp]: String(message.timestamp),
       [DLQ_HEADERS.service]: service,
       [DLQ_HEADERS.failedAt]: now.toISOString(),
+      ...(stack === undefined ? {} : { [DLQ_HEADERS.errorStack]: stack.slice(0, MAX_ERROR_STACK) }),
     },
   };
 }

@@ -2,6 +2,10 @@
 import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
 import { producedMessages } from '../metrics/registry';
 import type { Kafka } from './kafka-client';
+import { splitBySize } from './send-batches';
+
+/** Below the broker's default `message.max.bytes` (1,048,588) with room for request framing. */
+export const DEFAULT_MAX_REQUEST_BYTES = 1_000_000;
 
 export interface OutgoingMessage {
   topic: string;
@@ -21,6 +25,8 @@ export interface MessageProducer {
 export interface ProducerOptions {
   /** Per-send upper bound; a send that takes longer rejects (the caller decides to retry or answer 503). */
   sendTimeoutMs?: number;
+  /** A send larger than this goes out as several requests, one after the other (order kept). */
+  maxRequestBytes?: number;
 }
 
 export async function createProducer(kafka: Kafka, options: ProducerOptions = {}): Promise<MessageProducer> {
@@ -35,15 +41,16 @@ export async function createProducer(kafka: Kafka, options: ProducerOptions = {}
   await producer.connect();
   const timeoutMs = options.sendTimeoutMs;
 
-  async function send(messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+
+  async function sendRequest(messages: OutgoingMessage[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const m of messages) {
       const list = byTopic.get(m.topic);
       if (list) list.push(m);
       else byTopic.set(m.topic, [m]);
     }
-    const sending = producer.sendBatch({
+    await producer.sendBatch({
       acks: -1,
       compression: CompressionTypes.None,
       timeout: timeoutMs,
@@ -57,27 +64,36 @@ export async function createProducer(kafka: Kafka, options: ProducerOptions = {}
         })),
       })),
     });
+    for (const [topic, list] of byTopic) producedMessages.inc({ topic }, list.length);
+  }
+
+  async function sendAll(messages: OutgoingMessage[]): Promise<void> {
+    for (const request of splitBySize(messages, maxRequestBytes)) await sendRequest(request);
+  }
+
+  async function send(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const sending = sendAll(messages);
     if (timeoutMs === undefined) {
       await sending;
-    } else {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          sending,
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`kafka produce timed out after ${timeoutMs} ms`)),
-              timeoutMs,
-            );
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-        // A send that lost the race may still fail later; that outcome is already reported.
-        sending.catch(() => undefined);
-      }
+      return;
     }
-    for (const [topic, list] of byTopic) producedMessages.inc({ topic }, list.length);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        sending,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`kafka produce timed out after ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      // A send that lost the race may still fail later; that outcome is already reported.
+      sending.catch(() => undefined);
+    }
   }
 
   return { send, disconnect: () => producer.disconnect() };

@@ -1,5 +1,5 @@
 // One Prometheus registry per process; services add their own metrics to it.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'cdp_process_' });
@@ -13,7 +13,7 @@ export const runnerMessages = new Counter({
 
 export const runnerRetries = new Counter({
   name: 'cdp_runner_retries_total',
-  help: 'Transient failures retried by a consumer runner (handler or output send).',
+  help: 'Failures retried by a consumer runner, by stage (handle, after-chunk, send).',
   labelNames: ['service', 'stage'] as const,
   registers: [registry],
 });
@@ -31,4 +31,34 @@ export const producedMessages = new Counter({
   help: 'Messages acknowledged by Kafka, by topic.',
   labelNames: ['topic'] as const,
   registers: [registry],
+});
+
+export interface RetryingPartition {
+  service: string;
+  topic: string;
+  partition: number;
+  seconds: number;
+}
+
+const retryingSources = new Set<() => RetryingPartition[]>();
+
+/** Adds a runner's retrying partitions to the gauge below; returns the call that removes them. */
+export function reportRetrying(source: () => RetryingPartition[]): () => void {
+  retryingSources.add(source);
+  return () => retryingSources.delete(source);
+}
+
+export const runnerRetryingSeconds = new Gauge({
+  name: 'cdp_runner_retrying_seconds',
+  help: 'Seconds a partition has been retrying its current chunk; absent once the chunk is committed.',
+  labelNames: ['service', 'topic', 'partition'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const source of retryingSources) {
+      for (const p of source()) {
+        this.set({ service: p.service, topic: p.topic, partition: String(p.partition) }, p.seconds);
+      }
+    }
+  },
 });

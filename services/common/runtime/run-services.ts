@@ -2,7 +2,8 @@
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../logger';
 import { startOpsServer } from '../metrics/ops-server';
-import type { RunningService, ServiceDefinition } from './service-definition';
+import type { HealthReport, RunningService, ServiceDefinition } from './service-definition';
+import { StartupCheckError } from './startup-checks';
 
 export async function runServices(
   definitions: ServiceDefinition[],
@@ -42,12 +43,18 @@ export async function runServices(
   };
 
   const ops = await startOpsServer(config.CDP_OPS_HOST, opsPort, async () => {
-    const states = await Promise.all(
-      running.map(async (r) => [r.name, await r.service.healthy().catch(() => false)] as const),
+    const reports = await Promise.all(
+      running.map(async (r): Promise<[string, HealthReport]> => {
+        const report = r.service.health ? r.service.health() : r.service.healthy().then((ok) => ({ ok }));
+        return [
+          r.name,
+          await report.catch((err: unknown) => ({ ok: false, detail: { error: String(err) } })),
+        ];
+      }),
     );
     return {
-      ok: !stopping && states.every(([, ok]) => ok),
-      detail: { services: Object.fromEntries(states) },
+      ok: !stopping && reports.every(([, r]) => r.ok),
+      detail: { services: Object.fromEntries(reports.map(([name, r]) => [name, { ok: r.ok, ...r.detail }])) },
     };
   });
   logger.info(
@@ -63,7 +70,9 @@ export async function runServices(
       running.push({ name: def.name, service: await def.start(config, logger.child({ service: def.name })) });
       logger.info({ service: def.name }, 'started');
     } catch (err) {
-      logger.error({ service: def.name, err }, 'failed to start');
+      // A missing topic or migration is a one-line operator fix, printed by the caller; no stack.
+      if (err instanceof StartupCheckError) logger.error({ service: def.name }, err.message);
+      else logger.error({ service: def.name, err }, 'failed to start');
       await stopAll(`${def.name} failed to start`);
       throw err;
     }

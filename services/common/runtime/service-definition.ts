@@ -2,11 +2,18 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 
+export interface HealthReport {
+  ok: boolean;
+  detail?: Record<string, unknown>;
+}
+
 export interface RunningService {
   /** Drains in-flight work, commits, and releases connections. */
   stop(): Promise<void>;
   /** Cheap readiness probe for /healthz. */
   healthy(): Promise<boolean>;
+  /** The same with what it is based on (consumer state, dependencies), shown by /healthz. */
+  health?(): Promise<HealthReport>;
 }
 
 export interface ServiceDefinition {
