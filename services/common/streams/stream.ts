@@ -4,6 +4,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { readTopicSchema } from '../codec/avro-codec';
+import type { TOPICS } from '../kafka/topics';
+
+/** A stream is named as its topic is in TOPICS. */
+export type StreamName = keyof typeof TOPICS;
 
 /**
  * What the zod type alone cannot say about the Avro type: a long that is an instant, raw bytes.
@@ -36,8 +40,8 @@ export const avroBytes = z.instanceof(Buffer).register(avroHints, { type: 'bytes
 /** A stream whose Kafka values are Avro records of `schemas/<topic>.avsc` in the Confluent wire format. */
 export interface AvroStream<S extends z.ZodType = z.ZodType> {
   readonly encoding: 'avro';
-  /** Its name in code and in error messages (the key of TOPICS). */
-  readonly name: string;
+  /** Its name in code and in error messages. */
+  readonly name: StreamName;
   /** Default topic; a test may write the same stream to a topic of its own. */
   readonly topic: string;
   /** Repository-relative path of the .avsc: its contract, registered under `<topic>-value`. */
@@ -60,7 +64,7 @@ export type StreamRecord<T extends AvroStream> = z.infer<T['record']>;
  */
 export interface OriginalBytesStream<S extends z.ZodType = z.ZodType> {
   readonly encoding: 'original-bytes';
-  readonly name: string;
+  readonly name: StreamName;
   readonly topic: string;
   /** Repository-relative path of the .avsc describing `storedRecord`. */
   readonly schemaFile: string;
@@ -84,7 +88,7 @@ export function lazySchema(topic: string): () => Record<string, unknown> {
 }
 
 export interface StreamDefinition<S extends z.ZodType> {
-  name: string;
+  name: StreamName;
   topic: string;
   record: S;
   key(record: z.infer<S>): string;
