@@ -5,10 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-
-type AvroResolver = ReturnType<avro.Type['createResolver']>;
+import type { z } from 'zod';
 import { repoRoot } from '../config';
 import { PoisonMessageError } from '../kafka/consumed-message';
+import type { AvroStream } from '../streams/stream';
+
+type AvroResolver = ReturnType<avro.Type['createResolver']>;
 
 export const SCHEMAS_DIR = path.join(repoRoot, 'schemas');
 
@@ -33,6 +35,7 @@ function httpStatus(err: unknown): number | undefined {
 export class AvroCodec {
   private readonly registry: SchemaRegistry;
   private readonly ids = new Map<string, Promise<number>>();
+  /** Reader schemas by topic (decode) or by `stream:<name>` (decodeRecord). */
   private readonly readerSchemas = new Map<string, Record<string, unknown>>();
   private readonly readerTypes = new Map<string, avro.Type>();
   /** `<writer id>:<reader topic>` -> resolver, or null when writer and reader are the same type. */
@@ -62,6 +65,41 @@ export class AvroCodec {
     pending.catch(() => this.ids.delete(topic));
     this.ids.set(topic, pending);
     return pending;
+  }
+
+  /**
+   * Encodes one record of `stream` for `topic` (the stream's own topic unless a test writes it
+   * elsewhere), registering the stream's schema under that topic's subject on first use.
+   */
+  async encodeRecord<S extends z.ZodType>(
+    stream: AvroStream<S>,
+    record: z.infer<S>,
+    topic: string = stream.topic,
+  ): Promise<Buffer> {
+    const id = await this.register(topic, stream.schema());
+    return this.registry.encode(id, record);
+  }
+
+  /**
+   * Decodes a record of `stream`, whatever topic it was read from: resolved into the stream's
+   * schema, then checked against its record type. What cannot be a record of the stream is a
+   * PoisonMessageError; a registry outage is a plain Error (retried).
+   */
+  async decodeRecord<S extends z.ZodType>(stream: AvroStream<S>, buffer: Buffer | null): Promise<z.infer<S>> {
+    // ':' never occurs in a Kafka topic name, so a stream's reader never shadows a topic's.
+    const readerKey = `stream:${stream.name}`;
+    if (!this.readerSchemas.has(readerKey)) this.readerSchemas.set(readerKey, stream.schema());
+    const value = await this.decode(buffer, readerKey);
+    const parsed = stream.record.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+      throw new PoisonMessageError(
+        `not a ${stream.name} record: ${where}${issue?.message ?? 'invalid'}`,
+        'RecordContractError',
+      );
+    }
+    return parsed.data;
   }
 
   async encode(topic: string, value: unknown): Promise<Buffer> {

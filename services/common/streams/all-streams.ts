@@ -1,0 +1,25 @@
+// Every stream of the platform, one per topic in kafka/topics.ts (a test keeps the two lists equal).
+import { deadLetters } from './dead-letters';
+import { identityMerges } from './identity-merges';
+import { ingestionWarnings } from './ingestion-warnings';
+import { privacyReceipts } from './privacy-receipts';
+import { privacyRequests } from './privacy-requests';
+import { profileChanges } from './profile-changes';
+import { profileSnapshots } from './profile-snapshots';
+import { rawEvents } from './raw-events';
+import { resolvedEvents } from './resolved-events';
+import { segmentMembership } from './segment-membership';
+import type { Stream } from './stream';
+
+export const ALL_STREAMS: readonly Stream[] = [
+  rawEvents,
+  resolvedEvents,
+  profileChanges,
+  profileSnapshots,
+  identityMerges,
+  ingestionWarnings,
+  deadLetters,
+  segmentMembership,
+  privacyRequests,
+  privacyReceipts,
+];
