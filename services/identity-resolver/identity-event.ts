@@ -1,5 +1,6 @@
 // The part of an event the identity graph reads. A plain object on purpose: the Kafka wiring maps
 // the validated event model onto it, and tests build it by hand.
+import type { IngestionWarningCode } from '../common/streams/ingestion-warnings';
 
 export interface IdentityEventInput {
   /** Dedupe key of the graph: a redelivery with the same messageId changes nothing. */
@@ -19,16 +20,8 @@ export interface IdentityEventInput {
   receivedAt?: string;
 }
 
-export type IdentityWarningCode =
-  | 'blocked_value'
-  | 'invalid_value'
-  | 'limit'
-  | 'identifier_cap'
-  | 'merge_cap'
-  | 'invalid_trait'
-  | 'event_identifier_cap'
-  | 'trait_cap'
-  | 'timestamp_clamped';
+/** The ingestion-warnings stream's codes: one list for the resolver and the topic. */
+export type IdentityWarningCode = IngestionWarningCode;
 
 /** Something the resolver did not do with the input; recorded, never silent. */
 export interface IdentityWarning {

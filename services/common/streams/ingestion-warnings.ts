@@ -10,6 +10,9 @@ export const INGESTION_WARNING_CODES = [
   'identifier_cap',
   'merge_cap',
   'invalid_trait',
+  'event_identifier_cap',
+  'trait_cap',
+  'timestamp_clamped',
 ] as const;
 
 export const ingestionWarningRecordSchema = z.object({

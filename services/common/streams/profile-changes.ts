@@ -24,9 +24,6 @@ export const profileChangeRecordSchema = z.object({
   identifiersAdded: z.array(z.string()),
   mergedFrom: z.array(z.string()),
   traitsChanged: z.array(traitChangeRecordSchema),
-  /** JSON object as text. */
-  traits: z.string(),
-  identifiers: z.array(z.string()),
   changedAt: epochMillis,
 });
 

@@ -28,8 +28,6 @@ const change: ProfileChangeRecord = {
   identifiersAdded: ['email:a@example.com'],
   mergedFrom: ['p-0'],
   traitsChanged: [{ name: 'plan', oldValue: null, newValue: '"pro"' }],
-  traits: '{"plan":"pro"}',
-  identifiers: ['email:a@example.com', 'user_id:u-1'],
   changedAt: Date.parse('2024-05-01T10:00:00Z'),
 };
 
