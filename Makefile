@@ -9,7 +9,7 @@ CDP := bin/cdp
 # kafkajs 2.2.4 arms timers with negative delays on Node >= 23, which warns on every run; harmless.
 export NODE_OPTIONS := --disable-warning=TimeoutNegativeWarning $(NODE_OPTIONS)
 
-.PHONY: help install build lint typecheck up down status topics migrate test test-unit test-compat test-integration demo bench clean
+.PHONY: help install build lint typecheck up down status topics migrate test test-unit test-compat test-integration test-chaos demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -56,7 +56,10 @@ test-integration: up topics migrate ## integration and end-to-end tests against 
 	@# kafkajs logs every refused connection at error level; the outage tests cause many on purpose.
 	CDP_LOG_LEVEL=$${CDP_LOG_LEVEL:-fatal} npx jest --selectProjects integration --runInBand
 
-test: lint typecheck test-unit test-compat test-integration ## everything CI runs
+test-chaos: up topics migrate ## crash test: the resolver SIGKILLed >= 20 times and its Redis connections killed under a merge-heavy stream (~3 min)
+	CDP_LOG_LEVEL=$${CDP_LOG_LEVEL:-fatal} npx jest --selectProjects chaos --runInBand
+
+test: lint typecheck test-unit test-compat test-integration test-chaos ## everything CI runs
 
 demo: up topics migrate ## the end-to-end demo
 	$(CDP) demo

@@ -1,5 +1,5 @@
-// Unit tests need no server; integration tests use the real local stack (make up); compat tests
-// run the SQL on current ClickHouse embedded in-process.
+// Unit tests need no server; integration and chaos tests use the real local stack (make up); compat
+// tests run the SQL on current ClickHouse embedded in-process.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 
 module.exports = {
@@ -24,6 +24,13 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/compat/**/*.test.ts'],
+    },
+    {
+      // Long crash tests on the real local stack (make test-chaos): processes killed on purpose.
+      displayName: 'chaos',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/chaos/**/*.test.ts'],
     },
   ],
 };
