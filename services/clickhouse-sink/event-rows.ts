@@ -1,5 +1,6 @@
 // cdp.events.resolved.v1 record -> events row. properties stay a JSON string; their top-level keys
 // and values are also flattened into two arrays so filters work without JSONExtract (18.16).
+import { isJsonObject } from '../common/events/json-object';
 import { toClickHouseDateTime } from './clickhouse-datetime';
 import { asRecord, num, optStr, str } from './record-fields';
 
@@ -35,8 +36,8 @@ export function flattenProperties(json: string): { keys: string[]; values: strin
     // The raw string is still stored; only the filter arrays stay empty.
     return { keys, values };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { keys, values };
-  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+  if (!isJsonObject(parsed)) return { keys, values };
+  for (const [key, value] of Object.entries(parsed)) {
     if (value === undefined) continue;
     keys.push(key);
     values.push(typeof value === 'string' ? value : JSON.stringify(value));

@@ -1,6 +1,7 @@
 // The Avro wire form of a profile snapshot (schemas/cdp.profiles.v1.avsc) and back. Pure: the
 // resolver writes it after every event, `cdp identity rebuild` reads it to restore Redis.
 import { z } from 'zod';
+import { isJsonObject } from '../common/events/json-object';
 import type { ProfileSnapshot } from './identity-outcome';
 import type { TraitEntry } from './trait-operations';
 
@@ -77,8 +78,8 @@ function parseJson(text: string, what: string): unknown {
  */
 function legacyTraitState(traits: unknown, timestamps: Record<string, number>): Record<string, TraitEntry> {
   const state: Record<string, TraitEntry> = {};
-  if (typeof traits !== 'object' || traits === null || Array.isArray(traits)) return state;
-  for (const [name, value] of Object.entries(traits as Record<string, unknown>)) {
+  if (!isJsonObject(traits)) return state;
+  for (const [name, value] of Object.entries(traits)) {
     state[name] = { kind: 'set', ts: timestamps[name] ?? 0, value: JSON.stringify(value) };
   }
   return state;

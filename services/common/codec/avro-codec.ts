@@ -181,3 +181,8 @@ export class AvroCodec {
     return schema;
   }
 }
+
+/** What a reader of streams needs of the codec (tests pass a fake with this shape). */
+export type RecordDecoder = Pick<AvroCodec, 'decodeRecord'>;
+/** What a writer of streams needs of the codec. */
+export type RecordEncoder = Pick<AvroCodec, 'encodeRecord'>;

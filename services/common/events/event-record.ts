@@ -8,6 +8,7 @@ import { MAX_INSTANT_MS, MIN_INSTANT_MS } from './event-instant';
 import { cdpEventSchema, eventTypeSchema, type CdpEvent } from './event-model';
 import { formatIssues, issuesFromZod } from './event-issues';
 import { MAX_JSON_DEPTH, jsonTextTooDeep } from './json-depth';
+import { isJsonObject } from './json-object';
 import { toWellFormedJson } from './well-formed-json';
 
 export const JSON_STRING_FIELDS = ['traits', 'properties', 'context', 'integrations'] as const;
@@ -102,7 +103,7 @@ function parseJsonObject(
   } catch {
     throw new EventRecordError(`event ${messageId}: ${field} is not valid JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw new EventRecordError(`event ${messageId}: ${field} is not a JSON object`);
   }
   // A JSON text may spell a lone surrogate as an escape ("\ud800"); downstream gets U+FFFD.
