@@ -14,6 +14,9 @@ type AvroResolver = ReturnType<avro.Type['createResolver']>;
 
 export const SCHEMAS_DIR = path.join(repoRoot, 'schemas');
 
+/** A record that decoded from Avro but is not a record of the stream it was read as. */
+export const RECORD_CONTRACT_ERROR = 'RecordContractError';
+
 export function subjectFor(topic: string): string {
   return `${topic}-value`;
 }
@@ -96,7 +99,7 @@ export class AvroCodec {
       const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
       throw new PoisonMessageError(
         `not a ${stream.name} record: ${where}${issue?.message ?? 'invalid'}`,
-        'RecordContractError',
+        RECORD_CONTRACT_ERROR,
       );
     }
     return parsed.data;

@@ -1,22 +1,29 @@
-// Reading raw events back: Confluent-framed Avro -> validated CdpEvent. Anything that can never
-// become an event is a PoisonMessageError, which the consumer runner sends to the DLQ.
+// Reading raw events back: Confluent-framed Avro -> a record the raw-event schema validated (once),
+// or the event model built from it. Anything that can never become an event is a
+// PoisonMessageError, which the consumer runner sends to the DLQ.
+import { RECORD_CONTRACT_ERROR, type RecordDecoder } from '../codec/avro-codec';
 import { PoisonMessageError } from '../kafka/consumed-message';
-import { TOPICS } from '../kafka/topics';
+import { rawEvents } from '../streams/raw-events';
 import type { CdpEvent } from './event-model';
-import { EventRecordError, fromRawEventRecord } from './event-record';
+import { eventOfRecord, type RawEventRecord } from './event-record';
 
-export interface EventDecoder {
-  decode(buffer: Buffer | null, readerTopic?: string): Promise<unknown>;
-}
+/** The DLQ's error class for a record that decoded but is not a valid event (docs/identity.md). */
+export const EVENT_RECORD_ERROR = 'EventRecordError';
 
-export async function decodeRawEvent(codec: EventDecoder, value: Buffer | null): Promise<CdpEvent> {
-  // Decoding into the current raw-event schema lets records written with older versions resolve.
-  const record = await codec.decode(value, TOPICS.eventsRaw);
+export async function decodeRawEventRecord(
+  codec: RecordDecoder,
+  value: Buffer | null,
+): Promise<RawEventRecord> {
   try {
-    return fromRawEventRecord(record);
+    // Decoding into the current raw-event schema lets records written with older versions resolve.
+    return await codec.decodeRecord(rawEvents, value);
   } catch (err) {
-    if (err instanceof EventRecordError)
-      throw new PoisonMessageError(err.message, 'EventRecordError', { cause: err });
+    if (err instanceof PoisonMessageError && err.errorClass === RECORD_CONTRACT_ERROR)
+      throw new PoisonMessageError(err.message, EVENT_RECORD_ERROR, { cause: err });
     throw err;
   }
+}
+
+export async function decodeRawEvent(codec: RecordDecoder, value: Buffer | null): Promise<CdpEvent> {
+  return eventOfRecord(await decodeRawEventRecord(codec, value));
 }
