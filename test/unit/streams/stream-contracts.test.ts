@@ -4,35 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
 import { z } from 'zod';
-import { JSON_STRING_FIELDS } from '../../../services/common/events/event-record';
 import { TOPICS } from '../../../services/common/kafka/topics';
 import { ALL_STREAMS } from '../../../services/common/streams/all-streams';
 import { profileChangeRecordSchema } from '../../../services/common/streams/profile-changes';
 import type { Stream } from '../../../services/common/streams/stream';
 import { readSchema, repoRoot, type AvroRecordSchema } from '../../support/avro-schemas';
+import { withEventRules } from '../../support/stream-samples';
 import { avroTypeOfZod, comparableAvroType, type ComparableAvroType } from '../../support/zod-avro-types';
 
 const TIMESTAMP_MILLIS = { type: 'long', logicalType: 'timestamp-millis' };
-
-/**
- * Event records carry rules no Avro type can say (a JSON object as text, non-empty ids, what each
- * event type requires): Avro's random record is made to follow them before the zod type reads it.
- */
-function withEventRules(stream: Stream, value: Record<string, unknown>): Record<string, unknown> {
-  if (stream.name !== 'eventsRaw' && stream.name !== 'eventsResolved') return value;
-  const fixed: Record<string, unknown> = {
-    ...value,
-    messageId: 'm-1',
-    tenant: 't',
-    type: 'track',
-    userId: 'u-1',
-    event: 'e',
-  };
-  for (const field of ['anonymousId', 'previousId', 'name', 'groupId'])
-    if (fixed[field] !== null) fixed[field] = 'x';
-  for (const field of JSON_STRING_FIELDS) if (fixed[field] !== null) fixed[field] = '{"k":1}';
-  return fixed;
-}
 
 function recordSchemaOf(stream: Stream): z.ZodObject {
   const record = stream.encoding === 'avro' ? stream.record : stream.storedRecord;
