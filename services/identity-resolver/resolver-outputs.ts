@@ -29,14 +29,27 @@ export type ResolverOutput =
   | { kind: 'merges'; key: string; value: IdentityMergeRecord }
   | { kind: 'warnings'; key: string; value: IngestionWarningRecord };
 
-/** An output keyed as its stream keys it. */
-function output<K extends Exclude<OutputKind, 'profiles'>>(
-  kind: K,
-  value: Extract<ResolverOutput, { kind: K }>['value'],
-): ResolverOutput {
-  const stream = OUTPUT_STREAMS[kind] as { key(record: typeof value): string };
-  return { kind, key: stream.key(value), value } as ResolverOutput;
-}
+// Each output keyed as its stream keys it.
+const resolvedOutput = (value: ResolvedEventRecord): ResolverOutput => ({
+  kind: 'resolved',
+  key: resolvedEvents.key(value),
+  value,
+});
+const changeOutput = (value: ProfileChangeRecord): ResolverOutput => ({
+  kind: 'changes',
+  key: profileChanges.key(value),
+  value,
+});
+const mergeOutput = (value: IdentityMergeRecord): ResolverOutput => ({
+  kind: 'merges',
+  key: identityMerges.key(value),
+  value,
+});
+const warningOutput = (value: IngestionWarningRecord): ResolverOutput => ({
+  kind: 'warnings',
+  key: ingestionWarnings.key(value),
+  value,
+});
 
 function changeKind(outcome: IdentityOutcome): 'created' | 'merged' | 'updated' {
   if (outcome.created) return 'created';
@@ -79,13 +92,13 @@ export function buildResolverOutputs(
     // Re-sent for duplicates too: a redelivery after a crash between Redis and Kafka must not lose
     // the event; consumers dedupe resolved events by messageId. The envelope goes out as it was
     // read (validated and made well-formed once, by the raw record schema), plus the profile.
-    output('resolved', { ...event, profileId, resolvedAt: at }),
+    resolvedOutput({ ...event, profileId, resolvedAt: at }),
   ];
   // A replay re-sends the change its first delivery may have lost; a duplicate's was acknowledged.
   if (outcome.changed && outcome.status !== 'duplicate' && outcome.version !== null) {
     const version = outcome.version;
     outputs.push(
-      output('changes', {
+      changeOutput({
         // The schema's contract: '<profileId>:<version>', so consumers dedupe by (profile, version).
         changeId: `${profileId}:${version}`,
         tenant,
@@ -112,7 +125,7 @@ export function buildResolverOutputs(
     // The loser disappears from the compacted topic; the survivor's mergedFrom keeps the pointer.
     outputs.push({ kind: 'profiles', key: tombstone.profileId, value: null });
     outputs.push(
-      output('merges', {
+      mergeOutput({
         mergeId: `${tombstone.profileId}:${tombstone.mergedInto}`,
         tenant,
         survivorId: tombstone.mergedInto,
@@ -127,7 +140,7 @@ export function buildResolverOutputs(
   for (const warning of outcome.warnings) {
     const subject = warning.identifier ?? warning.trait ?? '';
     outputs.push(
-      output('warnings', {
+      warningOutput({
         warningId: `${messageId}:${warning.code}:${subject}`,
         tenant,
         messageId,
