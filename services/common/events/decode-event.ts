@@ -1,10 +1,11 @@
 // Reading raw events back: Confluent-framed Avro -> a record the raw-event schema validated (once),
 // or the event model built from it. Anything that can never become an event is a
 // PoisonMessageError, which the consumer runner sends to the DLQ.
-import { RECORD_CONTRACT_ERROR, type RecordDecoder } from '../codec/avro-codec';
+import { RecordContractError, type RecordDecoder } from '../codec/avro-codec';
 import { PoisonMessageError } from '../kafka/consumed-message';
 import { rawEvents } from '../streams/raw-events';
 import type { CdpEvent } from './event-model';
+import { formatIssues, issuesFromZod } from './event-issues';
 import { eventOfRecord, type RawEventRecord } from './event-record';
 
 /** The DLQ's error class for a record that decoded but is not a valid event (docs/identity.md). */
@@ -18,9 +19,14 @@ export async function decodeRawEventRecord(
     // Decoding into the current raw-event schema lets records written with older versions resolve.
     return await codec.decodeRecord(rawEvents, value);
   } catch (err) {
-    if (err instanceof PoisonMessageError && err.errorClass === RECORD_CONTRACT_ERROR)
-      throw new PoisonMessageError(err.message, EVENT_RECORD_ERROR, { cause: err });
-    throw err;
+    if (!(err instanceof RecordContractError)) throw err;
+    // Worded as the collector words an event's issues, naming the messageId when it has one.
+    const id = (err.decoded as { messageId?: unknown } | null)?.messageId;
+    throw new PoisonMessageError(
+      `event ${typeof id === 'string' ? id : '(no messageId)'}: ${formatIssues(issuesFromZod(err.issues))}`,
+      EVENT_RECORD_ERROR,
+      { cause: err },
+    );
   }
 }
 

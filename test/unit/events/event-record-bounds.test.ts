@@ -1,6 +1,6 @@
 // A raw record from any producer: values the model cannot hold are poison (EventRecordError, sent
 // to the DLQ by the runner), never a RangeError or a stack overflow that would be retried.
-import { RECORD_CONTRACT_ERROR, type RecordDecoder } from '../../../services/common/codec/avro-codec';
+import { RecordContractError, type RecordDecoder } from '../../../services/common/codec/avro-codec';
 import { decodeRawEvent } from '../../../services/common/events/decode-event';
 import { cdpEventSchema } from '../../../services/common/events/event-model';
 import {
@@ -10,7 +10,6 @@ import {
   type RawEventRecord,
 } from '../../../services/common/events/event-record';
 import { MAX_JSON_DEPTH } from '../../../services/common/events/json-depth';
-import { PoisonMessageError } from '../../../services/common/kafka/consumed-message';
 import { rawEvents } from '../../../services/common/streams/raw-events';
 
 function record(overrides: Partial<RawEventRecord> = {}): RawEventRecord {
@@ -99,21 +98,19 @@ describe('raw record bounds', () => {
     expect(r.properties).toBe('{"k":"\ufffd"}');
   });
 
-  it('turns a record the raw-event stream refuses into an EventRecordError for the DLQ', async () => {
+  it('turns a record the raw-event stream refuses into an EventRecordError naming the messageId', async () => {
     // What the codec's decodeRecord does with a decoded value: check it against the stream's record type.
     const codec: RecordDecoder = {
       decodeRecord: (async () => {
-        const parsed = rawEvents.record.safeParse(record({ timestamp: 9e15 }));
-        expect(parsed.success).toBe(false);
-        throw new PoisonMessageError(
-          `not a eventsRaw record: ${parsed.error?.message}`,
-          RECORD_CONTRACT_ERROR,
-        );
+        const value = record({ timestamp: 9e15 });
+        const parsed = rawEvents.record.safeParse(value);
+        throw new RecordContractError(rawEvents.name, value, parsed.error!);
       }) as RecordDecoder['decodeRecord'],
     };
     await expect(decodeRawEvent(codec, Buffer.alloc(0))).rejects.toMatchObject({
       name: 'PoisonMessageError',
       errorClass: 'EventRecordError',
+      message: expect.stringMatching(/^event m-1: timestamp: .*\[invalid_timestamp\]/),
     });
   });
 });

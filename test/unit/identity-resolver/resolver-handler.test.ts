@@ -1,9 +1,12 @@
 // The resolver's Kafka side without Kafka, Redis or a registry: the raw record is checked once where
 // it is decoded, the graph gets what it reads, and the resolved event is that same record passed on.
-import type { RecordDecoder, RecordEncoder } from '../../../services/common/codec/avro-codec';
+import {
+  RecordContractError,
+  type RecordDecoder,
+  type RecordEncoder,
+} from '../../../services/common/codec/avro-codec';
 import type { RawEventRecord } from '../../../services/common/events/event-record';
 import type { ConsumedMessage } from '../../../services/common/kafka/consumed-message';
-import { PoisonMessageError } from '../../../services/common/kafka/consumed-message';
 import type { ResolvedEventRecord } from '../../../services/common/streams/resolved-events';
 import type { AvroStream } from '../../../services/common/streams/stream';
 import type { IdentityEventInput } from '../../../services/identity-resolver/identity-event';
@@ -37,8 +40,9 @@ const record: RawEventRecord = {
 /** The codec's contract: decodeRecord checks the value against the stream's record type. */
 const codec: RecordDecoder & RecordEncoder = {
   decodeRecord: (async (stream: AvroStream, buffer: Buffer | null) => {
-    const parsed = stream.record.safeParse(JSON.parse(buffer!.toString('utf8')));
-    if (!parsed.success) throw new PoisonMessageError(`not a ${stream.name} record`, 'RecordContractError');
+    const value: unknown = JSON.parse(buffer!.toString('utf8'));
+    const parsed = stream.record.safeParse(value);
+    if (!parsed.success) throw new RecordContractError(stream.name, value, parsed.error);
     return parsed.data;
   }) as RecordDecoder['decodeRecord'],
   encodeRecord: (async (stream: AvroStream, value: unknown, topic?: string) =>
@@ -161,6 +165,7 @@ describe('createResolverHandler', () => {
       await expect(handler(seen)(message(bad))).rejects.toMatchObject({
         name: 'PoisonMessageError',
         errorClass: 'EventRecordError',
+        message: expect.stringMatching(/^event m-1: /),
       });
     }
     expect(seen).toEqual([]);
