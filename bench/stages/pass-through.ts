@@ -1,11 +1,11 @@
 // The baseline the resolver is measured against: the same consumer runner, codec, producer and
 // message sizes, doing no work between decoding a raw event and encoding it to another topic.
-import { AvroCodec, readTopicSchema } from '../../services/common/codec/avro-codec';
+import { AvroCodec } from '../../services/common/codec/avro-codec';
+import { rawEvents } from '../../services/common/streams/raw-events';
 import type { Config } from '../../services/common/config';
 import { startConsumerRunner } from '../../services/common/kafka/consumer-runner';
 import { createKafka } from '../../services/common/kafka/kafka-client';
 import { createProducer } from '../../services/common/kafka/producer';
-import { TOPICS } from '../../services/common/kafka/topics';
 import type { Logger } from '../../services/common/logger';
 import type { RunningService } from '../../services/common/runtime/service-definition';
 
@@ -22,7 +22,7 @@ export async function startPassThrough(
   topics: PassThroughTopics,
 ): Promise<RunningService> {
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
-  await codec.register(topics.output, readTopicSchema(TOPICS.eventsRaw));
+  await codec.register(topics.output, rawEvents.schema());
   const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-pass-through`);
   const producer = await createProducer(kafka);
   const runner = await startConsumerRunner({
@@ -33,12 +33,16 @@ export async function startPassThrough(
     groupId: topics.groupId,
     topics: [topics.input],
     dlqTopic: topics.dlq,
-    // Decoded into the raw-event reader schema exactly as the resolver decodes it.
+    // Decoded (and validated) as a raw-event record exactly as the resolver decodes it, written back as one.
     handle: async (message) => [
       {
         topic: topics.output,
         key: message.key,
-        value: await codec.encode(topics.output, await codec.decode(message.value, TOPICS.eventsRaw)),
+        value: await codec.encodeRecord(
+          rawEvents,
+          await codec.decodeRecord(rawEvents, message.value),
+          topics.output,
+        ),
       },
     ],
     keyConcurrency: config.CDP_KEY_CONCURRENCY,

@@ -1,7 +1,8 @@
 // cdp.events.resolved.v1 record -> events row. properties stay a JSON string; their top-level keys
 // and values are also flattened into two arrays so filters work without JSONExtract (18.16).
+import { isJsonObject } from '../common/events/json-object';
+import type { ResolvedEventRecord } from '../common/streams/resolved-events';
 import { toClickHouseDateTime } from './clickhouse-datetime';
-import { asRecord, num, optStr, str } from './record-fields';
 
 export interface EventRow {
   tenant: string;
@@ -35,8 +36,8 @@ export function flattenProperties(json: string): { keys: string[]; values: strin
     // The raw string is still stored; only the filter arrays stay empty.
     return { keys, values };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { keys, values };
-  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+  if (!isJsonObject(parsed)) return { keys, values };
+  for (const [key, value] of Object.entries(parsed)) {
     if (value === undefined) continue;
     keys.push(key);
     values.push(typeof value === 'string' ? value : JSON.stringify(value));
@@ -44,27 +45,26 @@ export function flattenProperties(json: string): { keys: string[]; values: strin
   return { keys, values };
 }
 
-export function eventRow(decoded: unknown): EventRow {
-  const r = asRecord(decoded, 'resolved event');
-  const properties = optStr(r, 'properties');
-  const flat = properties === '' ? { keys: [], values: [] } : flattenProperties(properties);
+/** Absent values are '': the tables use plain String columns (no Nullable on hot paths). */
+export function eventRow(r: ResolvedEventRecord): EventRow {
+  const flat = r.properties === null ? { keys: [], values: [] } : flattenProperties(r.properties);
   return {
-    tenant: str(r, 'tenant'),
-    message_id: str(r, 'messageId'),
-    type: str(r, 'type'),
-    event: optStr(r, 'event'),
-    name: optStr(r, 'name'),
-    user_id: optStr(r, 'userId'),
-    anonymous_id: optStr(r, 'anonymousId'),
-    previous_id: optStr(r, 'previousId'),
-    group_id: optStr(r, 'groupId'),
-    profile_id: str(r, 'profileId'),
-    timestamp: toClickHouseDateTime(num(r, 'timestamp')),
-    received_at: toClickHouseDateTime(num(r, 'receivedAt')),
-    resolved_at: toClickHouseDateTime(num(r, 'resolvedAt')),
-    properties,
-    traits: optStr(r, 'traits'),
-    context: optStr(r, 'context'),
+    tenant: r.tenant,
+    message_id: r.messageId,
+    type: r.type,
+    event: r.event ?? '',
+    name: r.name ?? '',
+    user_id: r.userId ?? '',
+    anonymous_id: r.anonymousId ?? '',
+    previous_id: r.previousId ?? '',
+    group_id: r.groupId ?? '',
+    profile_id: r.profileId,
+    timestamp: toClickHouseDateTime(r.timestamp),
+    received_at: toClickHouseDateTime(r.receivedAt),
+    resolved_at: toClickHouseDateTime(r.resolvedAt),
+    properties: r.properties ?? '',
+    traits: r.traits ?? '',
+    context: r.context ?? '',
     prop_keys: flat.keys,
     prop_values: flat.values,
   };

@@ -68,12 +68,6 @@ export const clickHouseSink = defineStreamProcessor<SinkInput, never, ClickHouse
       batcher,
       overrides: clickHouseOverrideLookup(clickhouse, database),
       inputs: new Map((Object.keys(inputs) as SinkInput[]).map((kind) => [inputs[kind], kind])),
-      schemaTopics: {
-        events: TOPICS.eventsResolved,
-        profiles: TOPICS.profiles,
-        merges: TOPICS.identityMerges,
-        warnings: TOPICS.ingestionWarnings,
-      },
     });
     return {
       handle,

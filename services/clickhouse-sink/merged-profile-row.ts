@@ -2,7 +2,7 @@
 // sends a tombstone for the loser on the compacted profiles topic, which the sink cannot write
 // (no tenant in the key), so without this row the loser's last snapshot would stay live for ever.
 import { toClickHouseDateTime } from './clickhouse-datetime';
-import type { IdentityMergeFields } from './override-rows';
+import type { IdentityMergeRecord } from '../common/streams/identity-merges';
 import type { ProfileRow } from './profile-rows';
 
 /**
@@ -16,7 +16,7 @@ import type { ProfileRow } from './profile-rows';
  * `last` is the loser's row in ClickHouse when the merge arrived (its traits and first/last seen
  * are kept for analysts); its identifiers moved to the survivor, so the row owns none.
  */
-export function mergedLoserRow(merge: IdentityMergeFields, last: ProfileRow | undefined): ProfileRow {
+export function mergedLoserRow(merge: IdentityMergeRecord, last: ProfileRow | undefined): ProfileRow {
   const at = toClickHouseDateTime(merge.mergedAt);
   return {
     tenant: merge.tenant,

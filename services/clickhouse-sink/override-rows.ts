@@ -1,15 +1,7 @@
 // cdp.identity.merges.v1 record -> profile_overrides rows, kept flat: the loser and every profile
 // that already pointed at the loser now point at the root survivor.
 import { toClickHouseDateTime } from './clickhouse-datetime';
-import { asRecord, num, str } from './record-fields';
-
-export interface IdentityMergeFields {
-  tenant: string;
-  loserId: string;
-  survivorId: string;
-  survivorVersion: number;
-  mergedAt: number;
-}
+import type { IdentityMergeRecord } from '../common/streams/identity-merges';
 
 export interface OverrideRow {
   tenant: string;
@@ -19,17 +11,6 @@ export interface OverrideRow {
   merged_at: string;
 }
 
-export function mergeFields(decoded: unknown): IdentityMergeFields {
-  const r = asRecord(decoded, 'identity merge');
-  return {
-    tenant: str(r, 'tenant'),
-    loserId: str(r, 'loserId'),
-    survivorId: str(r, 'survivorId'),
-    survivorVersion: num(r, 'survivorVersion'),
-    mergedAt: num(r, 'mergedAt'),
-  };
-}
-
 /**
  * `root` is where the survivor itself forwards to (itself unless it was merged away meanwhile);
  * `descendants` are the profiles whose override currently targets the loser.
@@ -37,7 +18,7 @@ export function mergeFields(decoded: unknown): IdentityMergeFields {
  * profile, so a re-pointed descendant's old row (stamped by the loser's version) could outrank it.
  * mergedAt orders merges across profiles and is identical on replay.
  */
-export function overrideRows(merge: IdentityMergeFields, root: string, descendants: string[]): OverrideRow[] {
+export function overrideRows(merge: IdentityMergeRecord, root: string, descendants: string[]): OverrideRow[] {
   const sources = [merge.loserId, ...descendants.filter((d) => d !== merge.loserId && d !== root)];
   return sources.map((old) => ({
     tenant: merge.tenant,

@@ -1,6 +1,6 @@
 // cdp.profiles.v1 snapshot -> one profiles row plus one identities row per identifier it owns.
 import { toClickHouseDateTime } from './clickhouse-datetime';
-import { asRecord, num, optStr, str, strArray } from './record-fields';
+import type { ProfileSnapshotRecord } from '../common/streams/profile-snapshots';
 
 export interface ProfileRow {
   tenant: string;
@@ -27,24 +27,20 @@ export interface ProfileRows {
   identities: IdentityRow[];
 }
 
-export function profileRows(decoded: unknown): ProfileRows {
-  const r = asRecord(decoded, 'profile snapshot');
-  const tenant = str(r, 'tenant');
-  const profileId = str(r, 'profileId');
-  const identifiers = strArray(r, 'identifiers');
-  const updatedAt = num(r, 'updatedAt');
+export function profileRows(r: ProfileSnapshotRecord): ProfileRows {
+  const { tenant, profileId, identifiers, updatedAt } = r;
   return {
     profile: {
       tenant,
       profile_id: profileId,
-      version: num(r, 'version'),
-      traits: str(r, 'traits'),
+      version: r.version,
+      traits: r.traits,
       identifiers,
-      first_seen: toClickHouseDateTime(num(r, 'firstSeen')),
-      last_seen: toClickHouseDateTime(num(r, 'lastSeen')),
+      first_seen: toClickHouseDateTime(r.firstSeen),
+      last_seen: toClickHouseDateTime(r.lastSeen),
       updated_at: toClickHouseDateTime(updatedAt),
       is_deleted: 0,
-      merged_into: optStr(r, 'mergedInto'),
+      merged_into: r.mergedInto ?? '',
     },
     // Profile versions count per profile, so they cannot order an identifier that moved between
     // profiles; the snapshot's server-clock updatedAt can, and is the same on every replay.

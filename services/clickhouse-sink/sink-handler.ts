@@ -1,28 +1,38 @@
 // The sink's per-record handler: decode, map to rows, buffer. Rows reach ClickHouse when a bound is
 // hit or when the runner's afterChunk flushes, which happens before the chunk's offset is committed.
-import type { AvroCodec } from '../common/codec/avro-codec';
+import type { RecordDecoder } from '../common/codec/avro-codec';
 import { toWellFormedJson } from '../common/events/well-formed-json';
 import type { ConsumedMessage } from '../common/kafka/consumed-message';
 import type { MessageHandler } from '../common/kafka/consumer-runner';
+import { identityMerges, type IdentityMergeRecord } from '../common/streams/identity-merges';
+import { ingestionWarnings } from '../common/streams/ingestion-warnings';
+import { profileSnapshots } from '../common/streams/profile-snapshots';
+import { resolvedEvents } from '../common/streams/resolved-events';
 import type { ClickHouseBatcher, Row } from './clickhouse-batcher';
 import { deadLetterRow } from './dead-letter-rows';
 import { eventRow } from './event-rows';
 import { mergedLoserRow } from './merged-profile-row';
-import { mergeFields, overrideRows } from './override-rows';
+import { overrideRows } from './override-rows';
 import type { OverrideLookup } from './override-store';
 import { profileRows } from './profile-rows';
 import { warningRow } from './warning-rows';
 
 export type SinkInput = 'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters';
 
+/** The stream each input carries, whatever its topic is called (dead letters are not Avro). */
+export const SINK_INPUT_STREAMS = {
+  events: resolvedEvents,
+  profiles: profileSnapshots,
+  merges: identityMerges,
+  warnings: ingestionWarnings,
+} as const;
+
 export interface SinkHandlerOptions {
-  codec: AvroCodec;
+  codec: RecordDecoder;
   batcher: ClickHouseBatcher;
   overrides: OverrideLookup;
   /** Consumed topic -> what it carries. */
   inputs: Map<string, SinkInput>;
-  /** What it carries -> the topic whose schema in schemas/ decodes it. */
-  schemaTopics: Record<Exclude<SinkInput, 'deadLetters'>, string>;
 }
 
 export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
@@ -36,8 +46,7 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
     batcher.add(table, rows.map(toWellFormedJson), source);
   }
 
-  async function handleMerge(decoded: unknown, message: ConsumedMessage): Promise<void> {
-    const merge = mergeFields(decoded);
+  async function handleMerge(merge: IdentityMergeRecord, message: ConsumedMessage): Promise<void> {
     // Earlier overrides and snapshots may still be buffered: they must be in ClickHouse before we read them.
     await batcher.flush();
     const target = await overrides.targetOf(merge.tenant, merge.survivorId);
@@ -61,22 +70,26 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
     // A compacted-topic tombstone carries only the profile id as key, no tenant: deletion from
     // ClickHouse is the privacy service's job (mutations), so the sink has nothing to write.
     if (input === 'profiles' && message.value === null) return [];
-    const decoded = await codec.decode(message.value, options.schemaTopics[input]);
     switch (input) {
-      case 'events':
-        add('events', [eventRow(decoded)], message);
+      case 'events': {
+        const event = await codec.decodeRecord(SINK_INPUT_STREAMS.events, message.value);
+        add('events', [eventRow(event)], message);
         break;
+      }
       case 'profiles': {
-        const rows = profileRows(decoded);
+        const rows = profileRows(await codec.decodeRecord(SINK_INPUT_STREAMS.profiles, message.value));
         add('profiles', [rows.profile], message);
         add('identities', rows.identities, message);
         break;
       }
-      case 'warnings':
-        add('ingestion_warnings', [warningRow(decoded)], message);
+      case 'warnings': {
+        const warning = await codec.decodeRecord(SINK_INPUT_STREAMS.warnings, message.value);
+        add('ingestion_warnings', [warningRow(warning)], message);
         break;
+      }
       case 'merges': {
-        const run = mergeQueue.catch(() => undefined).then(() => handleMerge(decoded, message));
+        const merge = await codec.decodeRecord(SINK_INPUT_STREAMS.merges, message.value);
+        const run = mergeQueue.catch(() => undefined).then(() => handleMerge(merge, message));
         mergeQueue = run;
         await run;
         break;

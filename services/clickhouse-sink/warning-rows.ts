@@ -1,6 +1,6 @@
 // cdp.ingestion.warnings.v1 record -> ingestion_warnings row.
 import { toClickHouseDateTime } from './clickhouse-datetime';
-import { asRecord, num, optStr, str } from './record-fields';
+import type { IngestionWarningRecord } from '../common/streams/ingestion-warnings';
 
 export interface WarningRow {
   tenant: string;
@@ -14,17 +14,16 @@ export interface WarningRow {
   occurred_at: string;
 }
 
-export function warningRow(decoded: unknown): WarningRow {
-  const r = asRecord(decoded, 'ingestion warning');
+export function warningRow(r: IngestionWarningRecord): WarningRow {
   return {
-    tenant: str(r, 'tenant'),
-    warning_id: str(r, 'warningId'),
-    message_id: str(r, 'messageId'),
-    profile_id: optStr(r, 'profileId'),
-    code: str(r, 'code'),
-    message: str(r, 'message'),
-    identifier: optStr(r, 'identifier'),
-    trait: optStr(r, 'trait'),
-    occurred_at: toClickHouseDateTime(num(r, 'occurredAt')),
+    tenant: r.tenant,
+    warning_id: r.warningId,
+    message_id: r.messageId,
+    profile_id: r.profileId ?? '',
+    code: r.code,
+    message: r.message,
+    identifier: r.identifier ?? '',
+    trait: r.trait ?? '',
+    occurred_at: toClickHouseDateTime(r.occurredAt),
   };
 }

@@ -4,11 +4,7 @@
 // flight per broker, so one send per HTTP request would cap throughput at one round trip each.)
 // The queue is bounded: while Kafka is slow, requests beyond the bound are refused at once (the
 // collector answers 503, SDKs retry later) instead of holding memory until the process dies.
-import type { OutgoingMessage } from '../common/kafka/producer';
-
-export interface MessageSender {
-  send(messages: OutgoingMessage[]): Promise<void>;
-}
+import type { MessageSender, OutgoingMessage } from '../common/kafka/producer';
 
 interface Waiter {
   messages: OutgoingMessage[];

@@ -10,6 +10,7 @@ import {
 } from '../common/events/event-model';
 import { issuesFromZod, type EventIssue } from '../common/events/event-issues';
 import { isValidInstant } from '../common/events/event-instant';
+import { isJsonObject, type JsonObject } from '../common/events/json-object';
 import { parseInstant } from './parse-instant';
 import { correctedTimestamp } from './skew-correction';
 
@@ -27,12 +28,6 @@ export interface MessageContext {
 }
 
 export type MessageOutcome = { ok: true; event: CdpEvent } | { ok: false; issues: EventIssue[] };
-
-type JsonObject = Record<string, unknown>;
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Reads fields leniently the way Segment does (numbers as ids, '' and null as absent), noting issues. */
 class FieldReader {

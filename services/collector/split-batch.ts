@@ -2,7 +2,8 @@
 // batch never costs the good ones.
 import type { CdpEvent, EventType } from '../common/events/event-model';
 import type { EventIssue } from '../common/events/event-issues';
-import { isJsonObject, normalizeMessage, type MessageContext } from './normalize-message';
+import { isJsonObject } from '../common/events/json-object';
+import { normalizeMessage, type MessageContext } from './normalize-message';
 import { jsonByteSize, type SizeLimits } from './size-limits';
 
 export interface RejectedMessage {

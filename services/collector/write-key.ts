@@ -1,6 +1,6 @@
 // Segment clients authenticate with the write key as the HTTP Basic user (empty password);
 // some send it as `writeKey` in the body instead. The header wins when both are present.
-import { isJsonObject } from './normalize-message';
+import { isJsonObject } from '../common/events/json-object';
 
 export function writeKeyFromBasicAuth(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;

@@ -3,12 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-const tenantId = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,63}$/,
-    'must be 1-64 characters of a-z, 0-9, _ or -, starting with a letter or digit',
-  );
+/**
+ * The one syntax of a tenant id: it becomes part of Redis keys (`{t:<tenant>}`), Kafka keys
+ * (`<tenant>:...`) and ClickHouse rows, so it holds no ':', '{', '}' or spaces.
+ */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const TENANT_ID_RULE = '1-64 characters of a-z, 0-9, _ or -, starting with a letter or digit';
+
+const tenantId = z.string().regex(TENANT_ID_PATTERN, `must be ${TENANT_ID_RULE}`);
 
 export const tenantSchema = z.object({
   id: tenantId,

@@ -7,12 +7,8 @@ import {
   isBlockedValue,
   type IdentityRules,
 } from './identity-rules';
-import {
-  isPlainObject,
-  type IdentityEventInput,
-  type IdentityWarning,
-  type RefusedIdentifier,
-} from './identity-event';
+import { isJsonObject } from '../common/events/json-object';
+import type { IdentityEventInput, IdentityWarning, RefusedIdentifier } from './identity-event';
 import { normalizeIdentifierValue } from './normalize-identifier';
 
 export interface ExtractedIdentifiers {
@@ -57,16 +53,16 @@ function collectCandidates(
   add('user_id', event.userId, 'userId');
   add('anonymous_id', event.anonymousId, 'anonymousId');
   if (event.type === 'alias') add('anonymous_id', event.previousId, 'previousId');
-  if (event.type !== 'group' && isPlainObject(event.traits)) {
+  if (event.type !== 'group' && isJsonObject(event.traits)) {
     add('email', event.traits.email, 'traits.email');
     add('phone', event.traits.phone, 'traits.phone');
   }
-  const context = isPlainObject(event.context) ? event.context : {};
-  if (isPlainObject(context.traits)) {
+  const context = isJsonObject(event.context) ? event.context : {};
+  if (isJsonObject(context.traits)) {
     add('email', context.traits.email, 'context.traits.email');
     add('phone', context.traits.phone, 'context.traits.phone');
   }
-  if (isPlainObject(context.device)) add('device_id', context.device.id, 'context.device.id');
+  if (isJsonObject(context.device)) add('device_id', context.device.id, 'context.device.id');
   let ignored = 0;
   if (Array.isArray(context.externalIds)) {
     // Entries past the cap are not even read: an event's cost stays bounded.
@@ -74,7 +70,7 @@ function collectCandidates(
     ignored += Math.max(0, context.externalIds.length - room);
     context.externalIds.slice(0, room).forEach((entry: unknown, index) => {
       const source = `context.externalIds[${index}]`;
-      if (!isPlainObject(entry)) {
+      if (!isJsonObject(entry)) {
         warnings.push({ code: 'invalid_value', message: `${source} is not an object; ignored` });
         return;
       }

@@ -38,7 +38,3 @@ export interface RefusedIdentifier {
   identifier: string;
   reason: RefusalReason;
 }
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,5 +1,6 @@
 // What resolving an event produced: the typed outcome the outputs (resolved event, profile change,
 // snapshot, merge, tombstones) are built from, and the narrow parsing of the Lua scripts' JSON.
+import { isJsonObject } from '../common/events/json-object';
 import type {
   IdentityWarning,
   IdentityWarningCode,
@@ -85,9 +86,8 @@ class LuaReplyError extends Error {
 type Json = Record<string, unknown>;
 
 function record(value: unknown, what: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new LuaReplyError(`${what}: not an object`);
-  return value as Json;
+  if (!isJsonObject(value)) throw new LuaReplyError(`${what}: not an object`);
+  return value;
 }
 
 /** cjson encodes an empty Lua table as {}: read it as []. */

@@ -1,10 +1,9 @@
 // The identity resolver as a stream processor: tenants' rules, Redis graph and Avro codec in; the
 // frame (common/runtime/stream-processor.ts) owns Kafka, the runner, stop order and health.
-import { AvroCodec, readTopicSchema } from '../common/codec/avro-codec';
+import { AvroCodec } from '../common/codec/avro-codec';
 import type { Config } from '../common/config';
 import { latestPerKey } from '../common/kafka/latest-per-key';
 import { TOPICS } from '../common/kafka/topics';
-import type { OutgoingMessage } from '../common/kafka/producer';
 import type { Logger } from '../common/logger';
 import { createRedis } from '../common/redis/redis-client';
 import { runAsMain } from '../common/runtime/run-services';
@@ -14,7 +13,8 @@ import { IdentityGraph } from './identity-graph';
 import { parseIdentityRules, type IdentityRules } from './identity-rules';
 import { PendingOutputs } from './pending-outputs';
 import { createResolverHandler, type ResolverTopics } from './resolver-handler';
-import { reassertSnapshots } from './snapshot-guard';
+import { OUTPUT_STREAMS, type OutputKind } from './resolver-outputs';
+import { reassertSnapshots, type SnapshotGuardDeps } from './snapshot-guard';
 
 export const RESOLVER_GROUP_ID = 'cdp-identity-resolver';
 
@@ -25,9 +25,6 @@ export const DEFAULT_RESOLVER_TOPICS: ResolverTopics = {
   merges: TOPICS.identityMerges,
   warnings: TOPICS.ingestionWarnings,
 };
-
-/** Which schema each output kind is written with, whatever the topic is called. */
-const OUTPUT_SCHEMAS: ResolverTopics = DEFAULT_RESOLVER_TOPICS;
 
 export interface IdentityResolverOptions {
   /** Tests bring their own tenants; production reads CDP_TENANTS_FILE. */
@@ -53,8 +50,8 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
     const rules = compileTenantRules(options.tenants ?? loadTenants(config.CDP_TENANTS_FILE));
     const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
     // Register up front: an incompatible schema fails start-up, not the first event.
-    for (const kind of Object.keys(topics.outputs) as (keyof ResolverTopics)[]) {
-      await codec.register(topics.outputs[kind], readTopicSchema(OUTPUT_SCHEMAS[kind]));
+    for (const kind of Object.keys(topics.outputs) as OutputKind[]) {
+      await codec.register(topics.outputs[kind], OUTPUT_STREAMS[kind].schema());
     }
     const redis = resources.add('redis', createRedis(config.CDP_REDIS_URL, 'cdp-identity-resolver'), (r) =>
       r.quit(),
@@ -68,13 +65,12 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
       topics: topics.outputs,
       pending,
     });
-    const guard = {
+    const guard: SnapshotGuardDeps = {
       redis,
       graph,
       codec,
-      send: (messages: OutgoingMessage[]) => producer.send(messages),
+      send: (messages) => producer.send(messages),
       topic: topics.outputs.profiles,
-      schemaTopic: OUTPUT_SCHEMAS.profiles,
     };
     return {
       handle,

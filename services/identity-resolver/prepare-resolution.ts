@@ -1,14 +1,13 @@
 // The pure half of resolving an event: everything that needs no graph state (validation,
 // identifier extraction, candidate profile ids, trait operations), producing the request the Lua
 // script and the reference model both consume.
+import { MESSAGE_ID_MAX_LENGTH } from '../common/events/event-model';
+import { TENANT_ID_PATTERN } from '../common/tenants';
 import { extractIdentifiers } from './extract-identifiers';
 import type { IdentityEventInput, IdentityWarning, RefusedIdentifier } from './identity-event';
 import type { IdentityRules } from './identity-rules';
 import { profileIdFor } from './profile-id';
-import { TENANT_PATTERN } from './redis-keys';
 import { extractTraitOperations, type TraitOperation } from './trait-operations';
-
-export const MAX_MESSAGE_ID_LENGTH = 100;
 
 /**
  * The event time the graph orders by (trait last-writer-wins, first/last seen): a time later than
@@ -48,14 +47,14 @@ export interface ResolutionRequest {
 export type PrepareResult = { ok: true; request: ResolutionRequest } | { ok: false; reason: string };
 
 export function prepareResolution(event: IdentityEventInput, rules: IdentityRules): PrepareResult {
-  if (typeof event.tenant !== 'string' || !TENANT_PATTERN.test(event.tenant)) {
+  if (typeof event.tenant !== 'string' || !TENANT_ID_PATTERN.test(event.tenant)) {
     return { ok: false, reason: `invalid tenant ${JSON.stringify(event.tenant)}` };
   }
   if (typeof event.messageId !== 'string' || event.messageId.length === 0) {
     return { ok: false, reason: 'messageId is required' };
   }
-  if (event.messageId.length > MAX_MESSAGE_ID_LENGTH) {
-    return { ok: false, reason: `messageId is longer than ${MAX_MESSAGE_ID_LENGTH} characters` };
+  if (event.messageId.length > MESSAGE_ID_MAX_LENGTH) {
+    return { ok: false, reason: `messageId is longer than ${MESSAGE_ID_MAX_LENGTH} characters` };
   }
   const timestampMs = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : Number.NaN;
   if (!Number.isFinite(timestampMs)) {

@@ -1,24 +1,10 @@
-// The Avro wire form of a profile snapshot (schemas/cdp.profiles.v1.avsc) and back. Pure: the
-// resolver writes it after every event, `cdp identity rebuild` reads it to restore Redis.
+// A profile as a record of the snapshot stream (services/common/streams/profile-snapshots.ts) and
+// back. Pure: the resolver writes it after every event, `cdp identity rebuild` reads it to restore Redis.
 import { z } from 'zod';
+import { isJsonObject } from '../common/events/json-object';
+import type { ProfileSnapshotRecord } from '../common/streams/profile-snapshots';
 import type { ProfileSnapshot } from './identity-outcome';
 import type { TraitEntry } from './trait-operations';
-
-export interface ProfileSnapshotRecord {
-  tenant: string;
-  profileId: string;
-  version: number;
-  identifiers: string[];
-  traits: string;
-  traitTimestamps: Record<string, number>;
-  mergedInto: string | null;
-  mergeCount: number;
-  firstSeen: number;
-  lastSeen: number;
-  updatedAt: number;
-  mergedFrom: string[];
-  traitState: string | null;
-}
 
 export function toSnapshotRecord(tenant: string, profile: ProfileSnapshot, now: Date): ProfileSnapshotRecord {
   return {
@@ -46,19 +32,6 @@ const traitEntrySchema = z.object({
   value: z.string().optional(),
 });
 
-const recordSchema = z.object({
-  tenant: z.string(),
-  profileId: z.string(),
-  version: z.number(),
-  identifiers: z.array(z.string()),
-  traits: z.string(),
-  traitTimestamps: z.record(z.string(), z.number()),
-  firstSeen: z.number(),
-  lastSeen: z.number(),
-  mergedFrom: z.array(z.string()).default([]),
-  traitState: z.string().nullable().default(null),
-});
-
 export class SnapshotRecordError extends Error {
   override name = 'SnapshotRecordError';
 }
@@ -77,20 +50,18 @@ function parseJson(text: string, what: string): unknown {
  */
 function legacyTraitState(traits: unknown, timestamps: Record<string, number>): Record<string, TraitEntry> {
   const state: Record<string, TraitEntry> = {};
-  if (typeof traits !== 'object' || traits === null || Array.isArray(traits)) return state;
-  for (const [name, value] of Object.entries(traits as Record<string, unknown>)) {
+  if (!isJsonObject(traits)) return state;
+  for (const [name, value] of Object.entries(traits)) {
     state[name] = { kind: 'set', ts: timestamps[name] ?? 0, value: JSON.stringify(value) };
   }
   return state;
 }
 
-/** Decoded Avro value -> tenant and snapshot; throws SnapshotRecordError when it is not one. */
-export function fromSnapshotRecord(value: unknown): { tenant: string; snapshot: ProfileSnapshot } {
-  const parsed = recordSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new SnapshotRecordError(`not a profile snapshot: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  }
-  const r = parsed.data;
+/**
+ * A snapshot record (decoded by the stream, so its shape is checked) -> tenant and snapshot; throws
+ * SnapshotRecordError when its JSON fields are not what the resolver wrote.
+ */
+export function fromSnapshotRecord(r: ProfileSnapshotRecord): { tenant: string; snapshot: ProfileSnapshot } {
   const traits = parseJson(r.traits, `profile ${r.profileId}: traits`);
   let traitState: Record<string, TraitEntry>;
   if (r.traitState === null) {

@@ -1,14 +1,15 @@
 // Restores the Redis identity graph from the compacted snapshot topic (`cdp identity rebuild`).
 // Restores are idempotent and order-tolerant (restore-profile-1.lua), so partitions may interleave.
+import type { RecordDecoder } from '../common/codec/avro-codec';
 import { readTopicToEnd } from '../common/kafka/read-to-end';
 import type { Kafka } from '../common/kafka/kafka-client';
-import { TOPICS } from '../common/kafka/topics';
+import { profileSnapshots } from '../common/streams/profile-snapshots';
 import type { IdentityGraph } from './identity-graph';
 import { fromSnapshotRecord } from './profile-snapshot-record';
 
 export interface RebuildOptions {
   kafka: Kafka;
-  codec: { decode(buffer: Buffer | null, readerTopic?: string): Promise<unknown> };
+  codec: RecordDecoder;
   graph: Pick<IdentityGraph, 'restoreProfile'>;
   /** Only this tenant's snapshots; all tenants when absent. */
   tenant?: string;
@@ -38,14 +39,16 @@ export async function rebuildFromSnapshots(options: RebuildOptions): Promise<Reb
   const summary: RebuildSummary = { read: 0, restored: 0, stale: 0, merged: 0, tombstones: 0, skipped: 0 };
   await readTopicToEnd({
     kafka: options.kafka,
-    topic: options.topic ?? TOPICS.profiles,
+    topic: options.topic ?? profileSnapshots.topic,
     timeoutMs: options.timeoutMs,
     onRecord: async ({ value }) => {
       summary.read += 1;
       if (value === null) summary.tombstones += 1;
       else {
         // Decoded into the current schema, so snapshots written before traitState existed read too.
-        const { tenant, snapshot } = fromSnapshotRecord(await options.codec.decode(value, TOPICS.profiles));
+        const { tenant, snapshot } = fromSnapshotRecord(
+          await options.codec.decodeRecord(profileSnapshots, value),
+        );
         if (options.tenant !== undefined && tenant !== options.tenant) summary.skipped += 1;
         else summary[await options.graph.restoreProfile(tenant, snapshot)] += 1;
       }

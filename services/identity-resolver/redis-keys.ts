@@ -9,12 +9,11 @@
 //                                 first 16 bytes of SHA-1(messageId))
 
 import { hash } from 'node:crypto';
-
-export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../common/tenants';
 
 export function assertTenant(tenant: string): void {
-  if (!TENANT_PATTERN.test(tenant)) {
-    throw new Error(`invalid tenant id ${JSON.stringify(tenant)}: letters, digits, _ . - (max 64)`);
+  if (!TENANT_ID_PATTERN.test(tenant)) {
+    throw new Error(`invalid tenant id ${JSON.stringify(tenant)}: ${TENANT_ID_RULE}`);
   }
 }
 

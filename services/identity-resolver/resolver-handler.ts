@@ -1,8 +1,10 @@
 // The Kafka side of the identity resolver: raw event bytes in, encoded outputs out. Redis and
 // registry failures propagate as plain errors so the runner retries; bad input is poison.
-import { decodeRawEvent } from '../common/events/decode-event';
-import type { CdpEvent } from '../common/events/event-model';
-import { toRawEventRecord } from '../common/events/event-record';
+// The raw record is validated once, where it is decoded; the graph reads the few fields it needs
+// (traits and context parsed, nothing else) and the resolved event is the same record passed on.
+import type { RecordDecoder, RecordEncoder } from '../common/codec/avro-codec';
+import { decodeRawEventRecord } from '../common/events/decode-event';
+import { jsonFieldOf, type RawEventRecord } from '../common/events/event-record';
 import { PoisonMessageError, type ConsumedMessage } from '../common/kafka/consumed-message';
 import type { MessageHandler } from '../common/kafka/consumer-runner';
 import type { OutgoingMessage } from '../common/kafka/producer';
@@ -11,16 +13,18 @@ import type { IdentityOutcome, IdentityRejection } from './identity-outcome';
 import type { IdentityRules } from './identity-rules';
 import { outcomeKey } from './redis-keys';
 import type { RecordOutputs } from './pending-outputs';
-import { buildResolverOutputs, type OutputKind, type ResolverOutput } from './resolver-outputs';
+import {
+  buildResolverOutputs,
+  OUTPUT_STREAMS,
+  type OutputKind,
+  type ResolverOutput,
+} from './resolver-outputs';
 import type { WrittenSnapshot } from './snapshot-guard';
 
 export type ResolverTopics = Record<OutputKind, string>;
 
 export interface ResolverHandlerDeps {
-  codec: {
-    decode(buffer: Buffer | null, readerTopic?: string): Promise<unknown>;
-    encode(topic: string, value: unknown): Promise<Buffer>;
-  };
+  codec: RecordDecoder & RecordEncoder;
   graph: {
     resolveEvent(
       event: IdentityEventInput,
@@ -35,19 +39,21 @@ export interface ResolverHandlerDeps {
   now?: () => Date;
 }
 
-export function toIdentityInput(event: CdpEvent): IdentityEventInput {
-  return {
-    messageId: event.messageId,
-    tenant: event.tenant,
-    type: event.type,
-    userId: event.userId,
-    anonymousId: event.anonymousId,
-    previousId: event.previousId,
-    traits: event.traits,
-    context: event.context,
-    timestamp: event.timestamp,
-    receivedAt: event.receivedAt,
+/** What the identity graph reads of a validated raw record: ids, traits, context and two instants. */
+export function identityInputOf(record: RawEventRecord): IdentityEventInput {
+  const input: IdentityEventInput = {
+    messageId: record.messageId,
+    tenant: record.tenant,
+    type: record.type,
+    traits: jsonFieldOf(record.traits),
+    context: jsonFieldOf(record.context),
+    timestamp: new Date(record.timestamp).toISOString(),
+    receivedAt: new Date(record.receivedAt).toISOString(),
   };
+  if (record.userId !== null) input.userId = record.userId;
+  if (record.anonymousId !== null) input.anonymousId = record.anonymousId;
+  if (record.previousId !== null) input.previousId = record.previousId;
+  return input;
 }
 
 /**
@@ -70,13 +76,31 @@ export function assertKeyTenant(message: ConsumedMessage, tenant: string, messag
 export function writtenSnapshots(tenant: string, outputs: ResolverOutput[]): WrittenSnapshot[] {
   return outputs
     .filter((o) => o.kind === 'profiles')
-    .map((o) => ({ tenant, profileId: o.key, version: o.value === null ? null : Number(o.value.version) }));
+    .map((o) => ({ tenant, profileId: o.key, version: o.value === null ? null : o.value.version }));
+}
+
+/** One output's bytes, written as its kind's stream (null stays a tombstone). */
+function encodeOutput(codec: RecordEncoder, output: ResolverOutput, topic: string): Promise<Buffer | null> {
+  switch (output.kind) {
+    case 'resolved':
+      return codec.encodeRecord(OUTPUT_STREAMS.resolved, output.value, topic);
+    case 'changes':
+      return codec.encodeRecord(OUTPUT_STREAMS.changes, output.value, topic);
+    case 'profiles':
+      return output.value === null
+        ? Promise.resolve(null)
+        : codec.encodeRecord(OUTPUT_STREAMS.profiles, output.value, topic);
+    case 'merges':
+      return codec.encodeRecord(OUTPUT_STREAMS.merges, output.value, topic);
+    case 'warnings':
+      return codec.encodeRecord(OUTPUT_STREAMS.warnings, output.value, topic);
+  }
 }
 
 export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler {
   const now = deps.now ?? (() => new Date());
   return async (message: ConsumedMessage): Promise<OutgoingMessage[]> => {
-    const event = await decodeRawEvent(deps.codec, message.value);
+    const event = await decodeRawEventRecord(deps.codec, message.value);
     assertKeyTenant(message, event.tenant, event.messageId);
     const rules = deps.rulesFor(event.tenant);
     if (rules === undefined) {
@@ -85,8 +109,8 @@ export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler
         'UnknownTenant',
       );
     }
-    const outcome = await deps.graph.resolveEvent(toIdentityInput(event), rules, now().getTime());
-    const outputs = buildResolverOutputs(toRawEventRecord(event), outcome);
+    const outcome = await deps.graph.resolveEvent(identityInputOf(event), rules, now().getTime());
+    const outputs = buildResolverOutputs(event, outcome);
     // Unresolved and rejected outcomes threw above; a duplicate stored no outcome but re-sent its snapshot.
     if (outcome.status !== 'unresolved' && outcome.status !== 'rejected') {
       deps.pending?.note(message, {
@@ -101,7 +125,7 @@ export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler
         return {
           topic,
           key: output.key,
-          value: output.value === null ? null : await deps.codec.encode(topic, output.value),
+          value: await encodeOutput(deps.codec, output, topic),
         };
       }),
     );

@@ -1,18 +1,55 @@
-// What the identity resolver publishes for one event, as plain records per output topic. Pure: the
-// handler encodes them; tests call this without Kafka or Redis.
-import { PoisonMessageError } from '../common/kafka/consumed-message';
+// What the identity resolver publishes for one event, as typed records of its output streams. Pure:
+// the handler encodes them; tests call this without Kafka or Redis.
 import type { RawEventRecord } from '../common/events/event-record';
+import { PoisonMessageError } from '../common/kafka/consumed-message';
+import { identityMerges, type IdentityMergeRecord } from '../common/streams/identity-merges';
+import { ingestionWarnings, type IngestionWarningRecord } from '../common/streams/ingestion-warnings';
+import { profileChanges, type ProfileChangeRecord } from '../common/streams/profile-changes';
+import { profileSnapshots, type ProfileSnapshotRecord } from '../common/streams/profile-snapshots';
+import { resolvedEvents, type ResolvedEventRecord } from '../common/streams/resolved-events';
 import type { IdentityOutcome, IdentityRejection } from './identity-outcome';
 import { toSnapshotRecord } from './profile-snapshot-record';
 
-export type OutputKind = 'resolved' | 'changes' | 'profiles' | 'merges' | 'warnings';
+/** The stream each output kind is written as, whatever topic it goes to. */
+export const OUTPUT_STREAMS = {
+  resolved: resolvedEvents,
+  changes: profileChanges,
+  profiles: profileSnapshots,
+  merges: identityMerges,
+  warnings: ingestionWarnings,
+} as const;
 
-export interface ResolverOutput {
-  kind: OutputKind;
-  key: string;
-  /** null: a tombstone on the compacted profiles topic. */
-  value: Record<string, unknown> | null;
-}
+export type OutputKind = keyof typeof OUTPUT_STREAMS;
+
+export type ResolverOutput =
+  | { kind: 'resolved'; key: string; value: ResolvedEventRecord }
+  | { kind: 'changes'; key: string; value: ProfileChangeRecord }
+  /** value null: a tombstone on the compacted profiles topic, keyed by the profile id. */
+  | { kind: 'profiles'; key: string; value: ProfileSnapshotRecord | null }
+  | { kind: 'merges'; key: string; value: IdentityMergeRecord }
+  | { kind: 'warnings'; key: string; value: IngestionWarningRecord };
+
+// Each output keyed as its stream keys it.
+const resolvedOutput = (value: ResolvedEventRecord): ResolverOutput => ({
+  kind: 'resolved',
+  key: resolvedEvents.key(value),
+  value,
+});
+const changeOutput = (value: ProfileChangeRecord): ResolverOutput => ({
+  kind: 'changes',
+  key: profileChanges.key(value),
+  value,
+});
+const mergeOutput = (value: IdentityMergeRecord): ResolverOutput => ({
+  kind: 'merges',
+  key: identityMerges.key(value),
+  value,
+});
+const warningOutput = (value: IngestionWarningRecord): ResolverOutput => ({
+  kind: 'warnings',
+  key: ingestionWarnings.key(value),
+  value,
+});
 
 function changeKind(outcome: IdentityOutcome): 'created' | 'merged' | 'updated' {
   if (outcome.created) return 'created';
@@ -53,16 +90,15 @@ export function buildResolverOutputs(
   const profileId = outcome.profileId;
   const outputs: ResolverOutput[] = [
     // Re-sent for duplicates too: a redelivery after a crash between Redis and Kafka must not lose
-    // the event; consumers dedupe resolved events by messageId.
-    { kind: 'resolved', key: profileId, value: { ...event, profileId, resolvedAt: at } },
+    // the event; consumers dedupe resolved events by messageId. The envelope goes out as it was
+    // read (validated and made well-formed once, by the raw record schema), plus the profile.
+    resolvedOutput({ ...event, profileId, resolvedAt: at }),
   ];
   // A replay re-sends the change its first delivery may have lost; a duplicate's was acknowledged.
   if (outcome.changed && outcome.status !== 'duplicate' && outcome.version !== null) {
     const version = outcome.version;
-    outputs.push({
-      kind: 'changes',
-      key: profileId,
-      value: {
+    outputs.push(
+      changeOutput({
         // The schema's contract: '<profileId>:<version>', so consumers dedupe by (profile, version).
         changeId: `${profileId}:${version}`,
         tenant,
@@ -79,22 +115,17 @@ export function buildResolverOutputs(
         })),
         // What changed only: the whole profile is on the snapshot topic.
         changedAt: at,
-      },
-    });
+      }),
+    );
   }
   // Today's profile, also on a replay: keyed by its own id (a replayed profile may have been merged since).
-  outputs.push({
-    kind: 'profiles',
-    key: profile.profileId,
-    value: { ...toSnapshotRecord(tenant, profile, now) },
-  });
+  const snapshot = toSnapshotRecord(tenant, profile, now);
+  outputs.push({ kind: 'profiles', key: profileSnapshots.key(snapshot), value: snapshot });
   for (const tombstone of outcome.tombstones) {
     // The loser disappears from the compacted topic; the survivor's mergedFrom keeps the pointer.
     outputs.push({ kind: 'profiles', key: tombstone.profileId, value: null });
-    outputs.push({
-      kind: 'merges',
-      key: tombstone.mergedInto,
-      value: {
+    outputs.push(
+      mergeOutput({
         mergeId: `${tombstone.profileId}:${tombstone.mergedInto}`,
         tenant,
         survivorId: tombstone.mergedInto,
@@ -103,15 +134,13 @@ export function buildResolverOutputs(
         identifiersMoved: tombstone.identifiersMoved,
         sourceMessageId: messageId,
         mergedAt: at,
-      },
-    });
+      }),
+    );
   }
   for (const warning of outcome.warnings) {
     const subject = warning.identifier ?? warning.trait ?? '';
-    outputs.push({
-      kind: 'warnings',
-      key: `${tenant}:${messageId}`,
-      value: {
+    outputs.push(
+      warningOutput({
         warningId: `${messageId}:${warning.code}:${subject}`,
         tenant,
         messageId,
@@ -121,8 +150,8 @@ export function buildResolverOutputs(
         identifier: warning.identifier ?? null,
         trait: warning.trait ?? null,
         occurredAt: at,
-      },
-    });
+      }),
+    );
   }
   return outputs;
 }

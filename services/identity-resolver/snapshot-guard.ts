@@ -17,9 +17,11 @@
 // `reconcileSnapshotTopic` applies the same check to a whole topic, for topics written before the
 // rule existed or after a check failed (`cdp identity repair-snapshots`).
 import type { Redis } from 'ioredis';
+import type { RecordDecoder, RecordEncoder } from '../common/codec/avro-codec';
 import { readTopicToEnd } from '../common/kafka/read-to-end';
 import type { Kafka } from '../common/kafka/kafka-client';
-import type { OutgoingMessage } from '../common/kafka/producer';
+import type { MessageSender, OutgoingMessage } from '../common/kafka/producer';
+import { profileSnapshots } from '../common/streams/profile-snapshots';
 import type { IdentityGraph } from './identity-graph';
 import { fromSnapshotRecord, toSnapshotRecord } from './profile-snapshot-record';
 import { profileKey } from './redis-keys';
@@ -62,15 +64,12 @@ export function overtakenSnapshots(
   return [...corrections.values()];
 }
 
-export interface SnapshotGuardDeps {
+export interface SnapshotGuardDeps extends MessageSender {
   redis: Redis;
   graph: Pick<IdentityGraph, 'getProfile'>;
-  codec: { encode(topic: string, value: unknown): Promise<Buffer> };
-  send(messages: OutgoingMessage[]): Promise<void>;
-  /** The snapshot topic (cdp.profiles.v1 in production). */
+  codec: RecordEncoder;
+  /** The topic of the snapshot stream (cdp.profiles.v1 in production). */
   topic: string;
-  /** Which schema snapshots are encoded with, whatever the topic is called (default `topic`). */
-  schemaTopic?: string;
   now?: () => Date;
 }
 
@@ -112,8 +111,8 @@ export async function reassertSnapshots(
         const record = toSnapshotRecord(c.tenant, profile, deps.now?.() ?? new Date());
         messages.push({
           topic: deps.topic,
-          key: c.profileId,
-          value: await deps.codec.encode(deps.schemaTopic ?? deps.topic, record),
+          key: profileSnapshots.key(record),
+          value: await deps.codec.encodeRecord(profileSnapshots, record, deps.topic),
         });
         next.push({ tenant: c.tenant, profileId: c.profileId, version: profile.version });
       }
@@ -135,7 +134,7 @@ export interface ReconcileSummary {
 export async function reconcileSnapshotTopic(
   deps: SnapshotGuardDeps & {
     kafka: Kafka;
-    decoder: { decode(buffer: Buffer | null, readerTopic?: string): Promise<unknown> };
+    codec: RecordEncoder & RecordDecoder;
     tenant?: string;
   },
 ): Promise<ReconcileSummary> {
@@ -149,9 +148,7 @@ export async function reconcileSnapshotTopic(
         last.set(id, null);
         return;
       }
-      const { tenant, snapshot } = fromSnapshotRecord(
-        await deps.decoder.decode(value, deps.schemaTopic ?? deps.topic),
-      );
+      const { tenant, snapshot } = fromSnapshotRecord(await deps.codec.decodeRecord(profileSnapshots, value));
       last.set(id, { tenant, profileId: snapshot.profileId, version: snapshot.version });
     },
   });

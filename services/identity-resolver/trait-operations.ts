@@ -12,7 +12,8 @@
 //
 // Every stored trait keeps the timestamp of the event that wrote it: last writer wins by event
 // time, not by arrival, and merges combine two profiles' entries with the same rule.
-import { isPlainObject, type IdentityEventInput, type IdentityWarning } from './identity-event';
+import { isJsonObject } from '../common/events/json-object';
+import type { IdentityEventInput, IdentityWarning } from './identity-event';
 import { LONE_SURROGATE } from './normalize-identifier';
 
 export type TraitKind = 'set' | 'set_once' | 'unset';
@@ -40,7 +41,7 @@ const PRECEDENCE: Record<TraitKind, number> = { set_once: 0, set: 1, unset: 2 };
 /** JSON with object keys sorted, so equal values have equal text (compared as strings in Lua). */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (isPlainObject(value)) {
+  if (isJsonObject(value)) {
     const keys = Object.keys(value)
       .filter((key) => value[key] !== undefined)
       .sort();
@@ -54,7 +55,7 @@ export function extractTraitOperations(event: IdentityEventInput): {
   warnings: IdentityWarning[];
 } {
   const warnings: IdentityWarning[] = [];
-  if (event.type !== 'identify' || !isPlainObject(event.traits)) return { operations: [], warnings };
+  if (event.type !== 'identify' || !isJsonObject(event.traits)) return { operations: [], warnings };
   const byName = new Map<string, TraitOperation>();
   const put = (name: string, kind: TraitKind, value: unknown): void => {
     if (
@@ -75,7 +76,7 @@ export function extractTraitOperations(event: IdentityEventInput): {
     byName.set(name, kind === 'unset' ? { name, kind } : { name, kind, value: canonicalJson(value) });
   };
   const putAll = (kind: 'set' | 'set_once', source: string, object: unknown): void => {
-    if (!isPlainObject(object)) {
+    if (!isJsonObject(object)) {
       warnings.push({
         code: 'invalid_trait',
         trait: source,

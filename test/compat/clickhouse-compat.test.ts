@@ -12,7 +12,8 @@ import { loadMigrations } from '../../services/common/clickhouse/migrator';
 import { deadLetterRow } from '../../services/clickhouse-sink/dead-letter-rows';
 import { eventRow } from '../../services/clickhouse-sink/event-rows';
 import { mergedLoserRow } from '../../services/clickhouse-sink/merged-profile-row';
-import { overrideRows, type IdentityMergeFields } from '../../services/clickhouse-sink/override-rows';
+import { overrideRows } from '../../services/clickhouse-sink/override-rows';
+import type { IdentityMergeRecord } from '../../services/common/streams/identity-merges';
 import { profileRows } from '../../services/clickhouse-sink/profile-rows';
 import { warningRow } from '../../services/clickhouse-sink/warning-rows';
 import { toWellFormedJson } from '../../services/common/events/well-formed-json';
@@ -62,11 +63,14 @@ function migrationStatements(serverVersion: string): { statements: Statement[]; 
 function sinkInserts(): Statement[] {
   const T = Date.UTC(2026, 0, 2, 3, 4, 5);
   const tenant = 'demo';
-  const merge: IdentityMergeFields = {
+  const merge: IdentityMergeRecord = {
+    mergeId: 'p-2:p-1',
     tenant,
     loserId: 'p-2',
     survivorId: 'p-1',
     survivorVersion: 3,
+    identifiersMoved: [],
+    sourceMessageId: 'm-1',
     mergedAt: T,
   };
   const profile = profileRows({
@@ -79,6 +83,10 @@ function sinkInserts(): Statement[] {
     lastSeen: T,
     updatedAt: T,
     mergedInto: null,
+    traitTimestamps: {},
+    mergeCount: 0,
+    mergedFrom: [],
+    traitState: null,
   });
   const order = resolvedOrderRecord({ tenant, messageId: 'm-1', profileId: 'p-2', at: T, total: 12.5 });
   const rows: [string, object[]][] = [

@@ -1,10 +1,12 @@
 // Unique topics, a tenant and a running identity resolver for integration tests on the real stack.
-import { AvroCodec } from '../../services/common/codec/avro-codec';
+import type { z } from 'zod';
+import { AvroCodec, type RecordDecoder } from '../../services/common/codec/avro-codec';
 import { createEventProducer, type PublishableEvent } from '../../services/common/events/event-producer';
 import type { Kafka } from '../../services/common/kafka/kafka-client';
 import { createProducer, type MessageProducer } from '../../services/common/kafka/producer';
 import { createLogger } from '../../services/common/logger';
 import type { RunningService } from '../../services/common/runtime/service-definition';
+import type { AvroStream } from '../../services/common/streams/stream';
 import { tenantDirectory } from '../../services/common/tenants';
 import type { IdentityRulesInput } from '../../services/identity-resolver/identity-rules';
 import type { ResolverTopics } from '../../services/identity-resolver/resolver-handler';
@@ -88,24 +90,26 @@ export async function eventPublisher(kafka: Kafka, topic: string): Promise<Event
   };
 }
 
-export interface DecodedRecord {
+export interface DecodedRecord<T> {
   key: string | null;
-  value: Record<string, unknown> | null;
+  /** null: a tombstone. */
+  value: T | null;
 }
 
-/** Reads `count` records of an output topic and decodes them with the writer's schema. */
-export async function readDecoded(
+/** Reads `count` records of `topic` and decodes them as records of `stream` (checked by its type). */
+export async function readDecoded<S extends z.ZodType>(
   kafka: Kafka,
-  codec: AvroCodec,
+  codec: RecordDecoder,
+  stream: AvroStream<S>,
   topic: string,
   count: number,
   timeoutMs = 30_000,
-): Promise<DecodedRecord[]> {
+): Promise<DecodedRecord<z.infer<S>>[]> {
   const records = await readTopic(kafka, topic, count, timeoutMs);
   return Promise.all(
     records.map(async (r) => ({
       key: r.key,
-      value: r.value === null ? null : ((await codec.decode(r.value)) as Record<string, unknown>),
+      value: r.value === null ? null : await codec.decodeRecord(stream, r.value),
     })),
   );
 }

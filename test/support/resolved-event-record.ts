@@ -1,4 +1,6 @@
 // A resolved "Order Completed" event in the Avro record form of cdp.events.resolved.v1, for sink tests.
+import type { ResolvedEventRecord } from '../../services/common/streams/resolved-events';
+
 export interface ResolvedOrder {
   tenant: string;
   messageId: string;
@@ -8,7 +10,13 @@ export interface ResolvedOrder {
   total: number;
 }
 
-export function resolvedOrderRecord({ tenant, messageId, profileId, at, total }: ResolvedOrder) {
+export function resolvedOrderRecord({
+  tenant,
+  messageId,
+  profileId,
+  at,
+  total,
+}: ResolvedOrder): ResolvedEventRecord {
   return {
     messageId,
     type: 'track',

@@ -106,10 +106,8 @@ export async function identityRepairSnapshots(
       redis,
       graph: new IdentityGraph(redis),
       codec,
-      decoder: codec,
       send: (messages) => producer.send(messages),
       topic: options.topic ?? TOPICS.profiles,
-      schemaTopic: TOPICS.profiles,
       tenant: options.tenant,
     });
     console.log(

@@ -1,12 +1,11 @@
-// `cdp topics apply`: makes Kafka's topics match their definitions and registers their Avro schemas.
-import fs from 'node:fs';
-import path from 'node:path';
+// `cdp topics apply`: makes Kafka's topics match their definitions and registers every stream's schema.
 import type { Config } from '../../common/config';
-import { AvroCodec, SCHEMAS_DIR, subjectFor } from '../../common/codec/avro-codec';
+import { AvroCodec, subjectFor } from '../../common/codec/avro-codec';
 import { applyTopicPlan, planTopics } from '../../common/kafka/apply-topics';
 import { createKafka } from '../../common/kafka/kafka-client';
 import { describeTopicChange, needsConfirmation } from '../../common/kafka/topic-plan';
 import { topicDefinitions, type TopicDefinition } from '../../common/kafka/topics';
+import { ALL_STREAMS } from '../../common/streams/all-streams';
 
 export interface TopicsApplyOptions {
   /** Allows partition counts to grow. */
@@ -34,10 +33,13 @@ export async function topicsApply(config: Config, options: TopicsApplyOptions = 
   if (options.registerSchemas === false) return 0;
 
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
-  for (const def of defs) {
-    if (!fs.existsSync(path.join(SCHEMAS_DIR, `${def.name}.avsc`))) continue;
-    const id = await codec.register(def.name);
-    console.log(`schema     ${subjectFor(def.name)} id ${id}`);
+  // Every stream's contract, the dead-letter stream's too (its .avsc documents the stored record),
+  // so an incompatible change is refused here rather than by the first service that writes it.
+  const applied = new Set(defs.map((d) => d.name));
+  for (const stream of ALL_STREAMS) {
+    if (!applied.has(stream.topic)) continue;
+    const id = await codec.register(stream.topic, stream.schema());
+    console.log(`schema     ${subjectFor(stream.topic)} id ${id}`);
   }
   return 0;
 }

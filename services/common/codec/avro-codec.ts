@@ -14,6 +14,24 @@ type AvroResolver = ReturnType<avro.Type['createResolver']>;
 
 export const SCHEMAS_DIR = path.join(repoRoot, 'schemas');
 
+/** A record that decoded from Avro but is not a record of the stream it was read as. */
+export const RECORD_CONTRACT_ERROR = 'RecordContractError';
+
+/** Poison: what was decoded and what its stream's record type found wrong, for a reader to word. */
+export class RecordContractError extends PoisonMessageError {
+  constructor(
+    readonly streamName: string,
+    readonly decoded: unknown,
+    readonly issues: z.ZodError,
+  ) {
+    const issue = issues.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    super(`not a ${streamName} record: ${where}${issue?.message ?? 'invalid'}`, RECORD_CONTRACT_ERROR, {
+      cause: issues,
+    });
+  }
+}
+
 export function subjectFor(topic: string): string {
   return `${topic}-value`;
 }
@@ -91,14 +109,7 @@ export class AvroCodec {
     if (!this.readerSchemas.has(readerKey)) this.readerSchemas.set(readerKey, stream.schema());
     const value = await this.decode(buffer, readerKey);
     const parsed = stream.record.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-      throw new PoisonMessageError(
-        `not a ${stream.name} record: ${where}${issue?.message ?? 'invalid'}`,
-        'RecordContractError',
-      );
-    }
+    if (!parsed.success) throw new RecordContractError(stream.name, value, parsed.error);
     return parsed.data;
   }
 
@@ -181,3 +192,8 @@ export class AvroCodec {
     return schema;
   }
 }
+
+/** What a reader of streams needs of the codec (tests pass a fake with this shape). */
+export type RecordDecoder = Pick<AvroCodec, 'decodeRecord'>;
+/** What a writer of streams needs of the codec. */
+export type RecordEncoder = Pick<AvroCodec, 'encodeRecord'>;

@@ -1,22 +1,35 @@
-// Reading raw events back: Confluent-framed Avro -> validated CdpEvent. Anything that can never
-// become an event is a PoisonMessageError, which the consumer runner sends to the DLQ.
+// Reading raw events back: Confluent-framed Avro -> a record the raw-event schema validated (once),
+// or the event model built from it. Anything that can never become an event is a
+// PoisonMessageError, which the consumer runner sends to the DLQ.
+import { RecordContractError, type RecordDecoder } from '../codec/avro-codec';
 import { PoisonMessageError } from '../kafka/consumed-message';
-import { TOPICS } from '../kafka/topics';
+import { rawEvents } from '../streams/raw-events';
 import type { CdpEvent } from './event-model';
-import { EventRecordError, fromRawEventRecord } from './event-record';
+import { formatIssues, issuesFromZod } from './event-issues';
+import { eventOfRecord, type RawEventRecord } from './event-record';
 
-export interface EventDecoder {
-  decode(buffer: Buffer | null, readerTopic?: string): Promise<unknown>;
+/** The DLQ's error class for a record that decoded but is not a valid event (docs/identity.md). */
+export const EVENT_RECORD_ERROR = 'EventRecordError';
+
+export async function decodeRawEventRecord(
+  codec: RecordDecoder,
+  value: Buffer | null,
+): Promise<RawEventRecord> {
+  try {
+    // Decoding into the current raw-event schema lets records written with older versions resolve.
+    return await codec.decodeRecord(rawEvents, value);
+  } catch (err) {
+    if (!(err instanceof RecordContractError)) throw err;
+    // Worded as the collector words an event's issues, naming the messageId when it has one.
+    const id = (err.decoded as { messageId?: unknown } | null)?.messageId;
+    throw new PoisonMessageError(
+      `event ${typeof id === 'string' ? id : '(no messageId)'}: ${formatIssues(issuesFromZod(err.issues))}`,
+      EVENT_RECORD_ERROR,
+      { cause: err },
+    );
+  }
 }
 
-export async function decodeRawEvent(codec: EventDecoder, value: Buffer | null): Promise<CdpEvent> {
-  // Decoding into the current raw-event schema lets records written with older versions resolve.
-  const record = await codec.decode(value, TOPICS.eventsRaw);
-  try {
-    return fromRawEventRecord(record);
-  } catch (err) {
-    if (err instanceof EventRecordError)
-      throw new PoisonMessageError(err.message, 'EventRecordError', { cause: err });
-    throw err;
-  }
+export async function decodeRawEvent(codec: RecordDecoder, value: Buffer | null): Promise<CdpEvent> {
+  return eventOfRecord(await decodeRawEventRecord(codec, value));
 }

@@ -1,12 +1,11 @@
 // The typed library producers use to publish events to the raw topic: validate against the event
 // model, encode as Avro through the registry, key by tenant and primary identifier, and resolve only
 // when Kafka acknowledged every event (idempotent producer, acks=all).
-import { readTopicSchema } from '../codec/avro-codec';
-import type { OutgoingMessage } from '../kafka/producer';
-import { TOPICS } from '../kafka/topics';
+import type { RecordEncoder } from '../codec/avro-codec';
+import type { MessageSender, OutgoingMessage } from '../kafka/producer';
+import { rawEvents } from '../streams/raw-events';
 import { cdpEventSchema, type CdpEvent } from './event-model';
 import { formatIssues, issuesFromZod, type EventIssue } from './event-issues';
-import { eventKey } from './event-key';
 import { toRawEventRecord } from './event-record';
 
 /** An event as a producer writes it: receivedAt defaults to now, timestamp to receivedAt. */
@@ -31,18 +30,10 @@ export class EventValidationError extends Error {
   }
 }
 
-/** The parts of the Avro codec and Kafka producer this library needs (services/common provides both). */
-export interface EventEncoder {
-  register(topic: string, schema?: Record<string, unknown>): Promise<number>;
-  encode(topic: string, value: unknown): Promise<Buffer>;
-}
-export interface EventSender {
-  send(messages: OutgoingMessage[]): Promise<void>;
-}
-
 export interface EventProducerOptions {
-  codec: EventEncoder;
-  producer: EventSender;
+  /** The Avro codec and Kafka producer of services/common, or anything of their shape. */
+  codec: RecordEncoder;
+  producer: MessageSender;
   /** Defaults to cdp.events.raw.v1; tests give a topic of their own, written with the same schema. */
   topic?: string;
   now?: () => Date;
@@ -73,34 +64,26 @@ export function validateEvents(events: readonly PublishableEvent[], now: Date): 
 
 export async function toRawEventMessages(
   events: readonly CdpEvent[],
-  codec: EventEncoder,
+  codec: RecordEncoder,
   topic: string,
 ): Promise<OutgoingMessage[]> {
   return Promise.all(
-    events.map(async (event) => ({
-      topic,
-      key: eventKey(event),
-      value: await codec.encode(topic, toRawEventRecord(event)),
-    })),
+    events.map(async (event) => {
+      const record = toRawEventRecord(event);
+      // Any topic this library writes carries the raw-event schema, whatever its name.
+      return { topic, key: rawEvents.key(record), value: await codec.encodeRecord(rawEvents, record, topic) };
+    }),
   );
 }
 
 export function createEventProducer(options: EventProducerOptions): EventProducer {
-  const topic = options.topic ?? TOPICS.eventsRaw;
+  const topic = options.topic ?? rawEvents.topic;
   const now = options.now ?? (() => new Date());
-  let registered: Promise<number> | undefined;
-  // Any topic this library writes carries the raw-event schema, whatever its name.
-  const register = () => {
-    registered ??= options.codec.register(topic, readTopicSchema(TOPICS.eventsRaw));
-    registered.catch(() => (registered = undefined));
-    return registered;
-  };
   return {
     topic,
     async publish(events) {
       const valid = validateEvents(events, now());
       if (valid.length === 0) return valid;
-      await register();
       await options.producer.send(await toRawEventMessages(valid, options.codec, topic));
       return valid;
     },

@@ -1,52 +1,88 @@
 // The Avro wire form of an event (schemas/cdp.events.raw.v1.avsc): typed envelope, free-form JSON
 // objects as JSON strings, instants as epoch milliseconds, absent fields as null.
-// Records come from any producer, so the schema bounds what later code would choke on: instants
-// Date can format, JSON no deeper than MAX_JSON_DEPTH. A record outside it is poison (DLQ), never
-// a RangeError that a consumer would retry for ever.
+// Records come from any producer, so the record schema holds every rule of the event model: what
+// later code would choke on (instants Date can format, JSON no deeper than MAX_JSON_DEPTH, JSON
+// fields that are objects) and the Segment rules (non-empty ids, per-type required fields). A record
+// outside it is poison (DLQ), never a RangeError that a consumer would retry for ever. Validated
+// once where it is decoded (codec.decodeRecord(rawEvents, ...)); readers then trust it.
 import { z } from 'zod';
+import { epochMillis } from '../streams/stream';
 import { MAX_INSTANT_MS, MIN_INSTANT_MS } from './event-instant';
-import { cdpEventSchema, eventTypeSchema, type CdpEvent } from './event-model';
+import { cdpEventFields, eventRuleBreaks, eventTypeSchema, type CdpEvent } from './event-model';
 import { formatIssues, issuesFromZod } from './event-issues';
 import { MAX_JSON_DEPTH, jsonTextTooDeep } from './json-depth';
-import { toWellFormedJson } from './well-formed-json';
+import { isJsonObject, type JsonObject } from './json-object';
+import { toWellFormedJson, toWellFormedJsonText } from './well-formed-json';
 
 export const JSON_STRING_FIELDS = ['traits', 'properties', 'context', 'integrations'] as const;
 export const INSTANT_FIELDS = ['timestamp', 'sentAt', 'originalTimestamp', 'receivedAt'] as const;
 
-const epochMs = z
-  .number()
-  .int()
+const instant = epochMillis
   .min(MIN_INSTANT_MS, 'must be an instant at or after year 0000')
   .max(MAX_INSTANT_MS, 'must be an instant before year 10000');
-const nullableString = z.string().nullable();
-/** A JSON text, checked for depth without parsing; whether it is an object is checked on parse. */
-const jsonText = z
+/** Ids and names: absent is null, never ''. */
+const optionalText = cdpEventFields.userId.unwrap().nullable();
+
+/**
+ * A JSON object as text: checked for depth before it is parsed (a scan, so a hostile nesting
+ * cannot overflow the parser), then parsed once to know it is an object; a text spelling a lone
+ * surrogate is repaired to U+FFFD (well-formed-json.ts), so every reader gets well-formed strings.
+ */
+const jsonObjectText = z
   .string()
-  .refine((text) => !jsonTextTooDeep(text, MAX_JSON_DEPTH), {
-    message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
-    params: { reason: 'json_too_deep' },
+  .check((ctx) => {
+    const text = ctx.value;
+    const issue = (message: string, reason: string) =>
+      ctx.issues.push({ code: 'custom', message, input: text, params: { reason } });
+    if (jsonTextTooDeep(text, MAX_JSON_DEPTH)) {
+      issue(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, 'json_too_deep');
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      issue('is not valid JSON', 'invalid_field');
+      return;
+    }
+    if (!isJsonObject(parsed)) issue('is not a JSON object', 'not_an_object');
   })
+  .overwrite(toWellFormedJsonText)
   .nullable();
 
-export const rawEventRecordSchema = z.object({
-  messageId: z.string(),
-  type: eventTypeSchema,
-  tenant: z.string(),
-  userId: nullableString,
-  anonymousId: nullableString,
-  previousId: nullableString,
-  event: nullableString,
-  name: nullableString,
-  groupId: nullableString,
-  traits: jsonText,
-  properties: jsonText,
-  context: jsonText,
-  integrations: jsonText,
-  timestamp: epochMs,
-  sentAt: epochMs.nullable(),
-  originalTimestamp: epochMs.nullable(),
-  receivedAt: epochMs,
-});
+export const rawEventRecordSchema = z
+  .object({
+    messageId: cdpEventFields.messageId,
+    type: eventTypeSchema,
+    tenant: cdpEventFields.tenant,
+    userId: optionalText,
+    anonymousId: optionalText,
+    previousId: optionalText,
+    event: optionalText,
+    name: optionalText,
+    groupId: optionalText,
+    traits: jsonObjectText,
+    properties: jsonObjectText,
+    context: jsonObjectText,
+    integrations: jsonObjectText,
+    timestamp: instant,
+    sentAt: instant.nullable(),
+    originalTimestamp: instant.nullable(),
+    receivedAt: instant,
+  })
+  .superRefine((record, ctx) => {
+    const breaks = eventRuleBreaks({
+      type: record.type,
+      userId: record.userId ?? undefined,
+      anonymousId: record.anonymousId ?? undefined,
+      previousId: record.previousId ?? undefined,
+      event: record.event ?? undefined,
+      groupId: record.groupId ?? undefined,
+    });
+    for (const b of breaks) {
+      ctx.addIssue({ code: 'custom', path: [b.field], message: b.message, params: { reason: b.reason } });
+    }
+  });
 
 export type RawEventRecord = z.infer<typeof rawEventRecordSchema>;
 
@@ -90,27 +126,38 @@ export function toRawEventRecord(event: CdpEvent): RawEventRecord {
   };
 }
 
-function parseJsonObject(
-  value: string | null,
-  field: string,
-  messageId: string,
-): Record<string, unknown> | undefined {
-  if (value === null) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new EventRecordError(`event ${messageId}: ${field} is not valid JSON`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new EventRecordError(`event ${messageId}: ${field} is not a JSON object`);
-  }
-  // A JSON text may spell a lone surrogate as an escape ("\ud800"); downstream gets U+FFFD.
-  return toWellFormedJson(parsed as Record<string, unknown>);
+/** A JSON field of a validated record as an object: the schema checked it is one and well-formed. */
+export function jsonFieldOf(text: string | null): JsonObject | undefined {
+  return text === null ? undefined : (JSON.parse(text) as JsonObject);
 }
 
 function iso(value: number): string {
   return new Date(value).toISOString();
+}
+
+/** A validated record as the event model: no check left to make (the record schema made them all). */
+export function eventOfRecord(r: RawEventRecord): CdpEvent {
+  const candidate: Record<string, unknown> = {
+    messageId: r.messageId,
+    type: r.type,
+    tenant: r.tenant,
+    userId: r.userId ?? undefined,
+    anonymousId: r.anonymousId ?? undefined,
+    previousId: r.previousId ?? undefined,
+    event: r.event ?? undefined,
+    name: r.name ?? undefined,
+    groupId: r.groupId ?? undefined,
+    traits: jsonFieldOf(r.traits),
+    properties: jsonFieldOf(r.properties),
+    context: jsonFieldOf(r.context),
+    integrations: jsonFieldOf(r.integrations),
+    timestamp: iso(r.timestamp),
+    sentAt: r.sentAt === null ? undefined : iso(r.sentAt),
+    originalTimestamp: r.originalTimestamp === null ? undefined : iso(r.originalTimestamp),
+    receivedAt: iso(r.receivedAt),
+  };
+  for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
+  return candidate as CdpEvent;
 }
 
 /** Decoded Avro value -> event; throws EventRecordError naming the messageId when it is not one. */
@@ -122,30 +169,5 @@ export function fromRawEventRecord(value: unknown): CdpEvent {
       `event ${typeof id === 'string' ? id : '(no messageId)'}: ${formatIssues(issuesFromZod(record.error))}`,
     );
   }
-  const r = record.data;
-  const candidate: Record<string, unknown> = {
-    messageId: r.messageId,
-    type: r.type,
-    tenant: r.tenant,
-    userId: r.userId ?? undefined,
-    anonymousId: r.anonymousId ?? undefined,
-    previousId: r.previousId ?? undefined,
-    event: r.event ?? undefined,
-    name: r.name ?? undefined,
-    groupId: r.groupId ?? undefined,
-    traits: parseJsonObject(r.traits, 'traits', r.messageId),
-    properties: parseJsonObject(r.properties, 'properties', r.messageId),
-    context: parseJsonObject(r.context, 'context', r.messageId),
-    integrations: parseJsonObject(r.integrations, 'integrations', r.messageId),
-    timestamp: iso(r.timestamp),
-    sentAt: r.sentAt === null ? undefined : iso(r.sentAt),
-    originalTimestamp: r.originalTimestamp === null ? undefined : iso(r.originalTimestamp),
-    receivedAt: iso(r.receivedAt),
-  };
-  for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
-  const event = cdpEventSchema.safeParse(candidate);
-  if (!event.success) {
-    throw new EventRecordError(`event ${r.messageId}: ${formatIssues(issuesFromZod(event.error))}`);
-  }
-  return event.data;
+  return eventOfRecord(record.data);
 }

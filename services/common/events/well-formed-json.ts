@@ -78,3 +78,23 @@ export function toWellFormedJson<T>(value: T): T {
   }
   return root as T;
 }
+
+/** A JSON text spells a lone surrogate as an escape; an Avro string (UTF-8) never holds a raw one. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * A JSON text whose strings are all well-formed: the text itself, unchanged, unless it spells a
+ * lone surrogate (then `JSON.stringify(toWellFormedJson(JSON.parse(text)))`). Paired escapes and
+ * text that is not JSON are returned as they are (the caller's parse reports the latter).
+ */
+export function toWellFormedJsonText(text: string): string {
+  if (!SURROGATE_ESCAPE.test(text) && isWellFormed(text)) return text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const repaired = toWellFormedJson(parsed);
+  return repaired === parsed ? text : JSON.stringify(repaired);
+}

@@ -8,7 +8,7 @@ import type { ConsumedMessage } from './consumed-message';
 import { deadLetter } from './dead-letter';
 import { classifyFailure, failureName } from './failure-class';
 import { forEachWithConcurrency, groupByKey } from './key-groups';
-import type { OutgoingMessage } from './producer';
+import type { MessageSender, OutgoingMessage } from './producer';
 import type { RetryClock } from './retry-clock';
 import { createRetry, StopRequested } from './retry-until-stopped';
 import { recordBytes, splitBySize, tooLargeToSend } from './send-batches';
@@ -56,10 +56,9 @@ export interface ChunkHooks {
   compactOutputs?: (outputs: OutgoingMessage[]) => OutgoingMessage[];
 }
 
-export interface ChunkSettings extends ChunkHooks {
+export interface ChunkSettings extends ChunkHooks, MessageSender {
   service: string;
   dlqTopic: string;
-  send(messages: OutgoingMessage[]): Promise<void>;
   keyConcurrency: number;
   /** Failures of an unknown class on one record before it goes to the DLQ. */
   maxUnknownFailures: number;

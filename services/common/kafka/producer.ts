@@ -17,8 +17,12 @@ export interface OutgoingMessage {
   timestamp?: number;
 }
 
-export interface MessageProducer {
+/** Anything that sends messages and resolves once Kafka acknowledged them all. */
+export interface MessageSender {
   send(messages: OutgoingMessage[]): Promise<void>;
+}
+
+export interface MessageProducer extends MessageSender {
   disconnect(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
 // The sink against a ClickHouse of its own that is stopped mid-stream and started again: while it is
 // down the sink commits nothing it could not insert, and once it is back every event is there exactly
 // once after FINAL, including events published twice with the same messageId.
-import { AvroCodec, readTopicSchema } from '../../../services/common/codec/avro-codec';
+import { AvroCodec } from '../../../services/common/codec/avro-codec';
+import { resolvedEvents } from '../../../services/common/streams/resolved-events';
 import {
   createClickHouse,
   type ClickHouseClient,
@@ -9,7 +10,6 @@ import {
 import { sqlIdentifier } from '../../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../../services/common/clickhouse/migrator';
 import { createProducer, type MessageProducer } from '../../../services/common/kafka/producer';
-import { TOPICS } from '../../../services/common/kafka/topics';
 import { createLogger } from '../../../services/common/logger';
 import { runnerRetries } from '../../../services/common/metrics/registry';
 import type { RunningService } from '../../../services/common/runtime/service-definition';
@@ -65,7 +65,6 @@ beforeAll(async () => {
     [topics.profiles, topics.merges, topics.warnings, topics.deadLetters, sinkDlq],
     1,
   );
-  await codec.register(topics.events, readTopicSchema(TOPICS.eventsResolved));
   producer = await createProducer(kafka);
 });
 
@@ -93,7 +92,7 @@ async function publish(ids: number[]): Promise<void> {
     ids.map(async (i) => ({
       topic: topics.events,
       key: `${tenant}:p-${i % 17}`,
-      value: await codec.encode(topics.events, resolvedEvent(i)),
+      value: await codec.encodeRecord(resolvedEvents, resolvedEvent(i), topics.events),
     })),
   );
   await (producer as MessageProducer).send(messages);

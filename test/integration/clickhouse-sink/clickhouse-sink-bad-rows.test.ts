@@ -1,16 +1,20 @@
 // One bad record costs one DLQ record, never a stuck partition: records produced straight to the
 // sink's input topics on the real stack (Kafka, schema registry, ClickHouse), each followed by good
 // ones that must land, with the inputs' offsets committed past them.
-import { AvroCodec, readTopicSchema } from '../../../services/common/codec/avro-codec';
+import type { z } from 'zod';
+import { AvroCodec } from '../../../services/common/codec/avro-codec';
 import { createClickHouse } from '../../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../../services/common/clickhouse/migrator';
 import { DLQ_HEADERS } from '../../../services/common/kafka/dead-letter';
 import { createProducer, type MessageProducer } from '../../../services/common/kafka/producer';
-import { TOPICS } from '../../../services/common/kafka/topics';
 import { createLogger } from '../../../services/common/logger';
 import type { RunningService } from '../../../services/common/runtime/service-definition';
 import { startClickHouseSink, type SinkTopics } from '../../../services/clickhouse-sink/main';
+import { identityMerges } from '../../../services/common/streams/identity-merges';
+import { profileSnapshots } from '../../../services/common/streams/profile-snapshots';
+import { resolvedEvents } from '../../../services/common/streams/resolved-events';
+import type { AvroStream } from '../../../services/common/streams/stream';
 import { REFUSED_ROW_ERROR_CLASS } from '../../../services/clickhouse-sink/refused-rows';
 import {
   committedOffsets,
@@ -56,9 +60,6 @@ const sent: Record<keyof SinkTopics, number> = {
 
 beforeAll(async () => {
   await createTopics(kafka, [...Object.values(topics), sinkDlq], 1);
-  await codec.register(topics.events, readTopicSchema(TOPICS.eventsResolved));
-  await codec.register(topics.profiles, readTopicSchema(TOPICS.profiles));
-  await codec.register(topics.merges, readTopicSchema(TOPICS.identityMerges));
   await migrate(clickhouse, database, loadMigrations());
   producer = await createProducer(kafka);
   sink = await startClickHouseSink(config, logger, {
@@ -79,10 +80,16 @@ afterAll(async () => {
   await clickhouse.close();
 });
 
-async function send(kind: keyof SinkTopics, key: string, values: unknown[]): Promise<void> {
+/** Each input written as its stream, to this test's own topic. */
+async function send<S extends z.ZodType>(
+  stream: AvroStream<S>,
+  kind: keyof SinkTopics,
+  key: string,
+  values: z.infer<S>[],
+): Promise<void> {
   const topic = topics[kind];
   const encoded = await Promise.all(
-    values.map(async (v) => ({ topic, key, value: await codec.encode(topic, v) })),
+    values.map(async (v) => ({ topic, key, value: await codec.encodeRecord(stream, v, topic) })),
   );
   await producer.send(encoded);
   sent[kind] += values.length;
@@ -147,24 +154,24 @@ function merge(loserId: string, survivorId: string, survivorVersion: number, mer
 
 it('a lone surrogate, a batch over many months and a refused row cost one DLQ record; the rest lands', async () => {
   // (a) "\ud800" as the properties JSON carries it (an escape), then good events behind it.
-  await send('events', 'P', [
+  await send(resolvedEvents, 'events', 'P', [
     event('surrogate', T, '{"k":"\\ud800","ok":"fine"}'),
     event('after-surrogate-1', T + 1),
     event('after-surrogate-2', T + 2),
   ]);
   // (b) one event per month over MONTHS months, all in one chunk and one flush.
   const spread = Array.from({ length: MONTHS }, (_, i) => event(`month-${i}`, Date.UTC(2010, i, 15)));
-  await send('events', 'P', spread);
+  await send(resolvedEvents, 'events', 'P', spread);
   // (c) a snapshot whose version ClickHouse refuses (UInt64 column; Avro long allows -1), between
   // good ones of other profiles.
-  await send('profiles', 'G1', [snapshot('G1', 1, ['email:g1'])]);
+  await send(profileSnapshots, 'profiles', 'G1', [snapshot('G1', 1, ['email:g1'])]);
   const badSnapshot = snapshot('BAD', -1, ['email:bad']);
-  await send('profiles', 'BAD', [badSnapshot]);
-  await send('profiles', 'G2', [snapshot('G2', 2, ['email:g2'])]);
+  await send(profileSnapshots, 'profiles', 'BAD', [badSnapshot]);
+  await send(profileSnapshots, 'profiles', 'G2', [snapshot('G2', 2, ['email:g2'])]);
   // (d) a loser at version 40 merged into a survivor at version 3.
-  await send('profiles', 'L', [snapshot('L', 40, ['email:l'], T - 5000)]);
-  await send('profiles', 'S', [snapshot('S', 3, ['email:s', 'email:l'])]);
-  await send('merges', 'S', [merge('L', 'S', 3, T + 1000)]);
+  await send(profileSnapshots, 'profiles', 'L', [snapshot('L', 40, ['email:l'], T - 5000)]);
+  await send(profileSnapshots, 'profiles', 'S', [snapshot('S', 3, ['email:s', 'email:l'])]);
+  await send(identityMerges, 'merges', 'S', [merge('L', 'S', 3, T + 1000)]);
   await allCommitted();
 
   const [surrogate] = await rows<{ prop_values: string[]; properties: string }>(
@@ -194,7 +201,7 @@ it('a lone surrogate, a batch over many months and a refused row cost one DLQ re
   const [dead, extra] = await readTopic(kafka, sinkDlq, 1, 10_000);
   expect(extra).toBeUndefined();
   expect(dead?.key).toBe('BAD');
-  expect(dead?.value).toEqual(await codec.encode(topics.profiles, badSnapshot));
+  expect(dead?.value).toEqual(await codec.encodeRecord(profileSnapshots, badSnapshot, topics.profiles));
   expect(dead?.headers[DLQ_HEADERS.errorClass]).toBe(REFUSED_ROW_ERROR_CLASS);
   expect(dead?.headers[DLQ_HEADERS.errorMessage]).toMatch(/^profiles: Code: 72\b/);
   expect(dead?.headers[DLQ_HEADERS.sourceTopic]).toBe(topics.profiles);
@@ -202,9 +209,9 @@ it('a lone surrogate, a batch over many months and a refused row cost one DLQ re
 });
 
 it('sets merged_into even when the loser’s snapshot arrives after its merge', async () => {
-  await send('merges', 'S', [merge('LATE', 'S', 3, T + 2000)]);
+  await send(identityMerges, 'merges', 'S', [merge('LATE', 'S', 3, T + 2000)]);
   await allCommitted();
-  await send('profiles', 'LATE', [snapshot('LATE', 7, ['email:late'])]);
+  await send(profileSnapshots, 'profiles', 'LATE', [snapshot('LATE', 7, ['email:late'])]);
   await allCommitted();
   const [late] = await rows<{ version: string; merged_into: string }>(
     `SELECT version, merged_into FROM ${db}.profiles FINAL WHERE profile_id = 'LATE'`,

@@ -1,16 +1,21 @@
 // The sink against the real stack: unique topics and a unique ClickHouse database, rows checked
 // after a first run and again after a full replay (idempotent after FINAL), merges resolved by the
 // events_resolved view.
-import { AvroCodec, readTopicSchema } from '../../../services/common/codec/avro-codec';
+import type { z } from 'zod';
+import { AvroCodec } from '../../../services/common/codec/avro-codec';
 import { createClickHouse } from '../../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../../services/common/clickhouse/migrator';
 import { deadLetter } from '../../../services/common/kafka/dead-letter';
 import { createProducer, type MessageProducer } from '../../../services/common/kafka/producer';
-import { TOPICS } from '../../../services/common/kafka/topics';
 import { createLogger } from '../../../services/common/logger';
 import type { RunningService } from '../../../services/common/runtime/service-definition';
 import { startClickHouseSink, type SinkTopics } from '../../../services/clickhouse-sink/main';
+import { identityMerges } from '../../../services/common/streams/identity-merges';
+import { ingestionWarnings } from '../../../services/common/streams/ingestion-warnings';
+import { profileSnapshots } from '../../../services/common/streams/profile-snapshots';
+import { resolvedEvents } from '../../../services/common/streams/resolved-events';
+import type { AvroStream } from '../../../services/common/streams/stream';
 import {
   committedOffsets,
   config,
@@ -44,10 +49,6 @@ let sink: RunningService | undefined;
 
 beforeAll(async () => {
   await createTopics(kafka, [...Object.values(topics), sinkDlq], 1);
-  await codec.register(topics.events, readTopicSchema(TOPICS.eventsResolved));
-  await codec.register(topics.profiles, readTopicSchema(TOPICS.profiles));
-  await codec.register(topics.merges, readTopicSchema(TOPICS.identityMerges));
-  await codec.register(topics.warnings, readTopicSchema(TOPICS.ingestionWarnings));
   await migrate(clickhouse, database, loadMigrations());
   producer = await createProducer(kafka);
 });
@@ -96,20 +97,28 @@ function merge(loserId: string, survivorId: string, survivorVersion: number, mer
 }
 
 async function publish(): Promise<void> {
-  const send = async (topic: string, key: string, value: unknown) =>
-    producer.send([{ topic, key, value: await codec.encode(topic, value) }]);
-  await send(topics.events, 'C', resolvedEvent('m-c', 'C', 1));
-  await send(topics.events, 'A', resolvedEvent('m-a', 'A', 2));
-  await send(topics.events, 'B', resolvedEvent('m-b', 'B', 3));
-  await send(topics.profiles, 'C', snapshot('C', 1, ['email:c'], null));
-  await send(topics.profiles, 'A', snapshot('A', 2, ['email:a', 'email:c'], null));
-  await send(topics.profiles, 'C', snapshot('C', 2, [], 'A'));
-  await send(topics.profiles, 'B', snapshot('B', 5, ['email:a', 'email:b', 'email:c'], null));
-  await send(topics.profiles, 'A', snapshot('A', 3, [], 'B'));
+  // Each input written as its stream, to this test's own topic.
+  const send = async <S extends z.ZodType>(
+    stream: AvroStream<S>,
+    kind: keyof SinkTopics,
+    key: string,
+    value: z.infer<S>,
+  ) =>
+    producer.send([
+      { topic: topics[kind], key, value: await codec.encodeRecord(stream, value, topics[kind]) },
+    ]);
+  await send(resolvedEvents, 'events', 'C', resolvedEvent('m-c', 'C', 1));
+  await send(resolvedEvents, 'events', 'A', resolvedEvent('m-a', 'A', 2));
+  await send(resolvedEvents, 'events', 'B', resolvedEvent('m-b', 'B', 3));
+  await send(profileSnapshots, 'profiles', 'C', snapshot('C', 1, ['email:c'], null));
+  await send(profileSnapshots, 'profiles', 'A', snapshot('A', 2, ['email:a', 'email:c'], null));
+  await send(profileSnapshots, 'profiles', 'C', snapshot('C', 2, [], 'A'));
+  await send(profileSnapshots, 'profiles', 'B', snapshot('B', 5, ['email:a', 'email:b', 'email:c'], null));
+  await send(profileSnapshots, 'profiles', 'A', snapshot('A', 3, [], 'B'));
   // A chain: C into A, then A into B; C must end up pointing at B (the root), not at A.
-  await send(topics.merges, 'A', merge('C', 'A', 2, T + 10_000));
-  await send(topics.merges, 'B', merge('A', 'B', 5, T + 20_000));
-  await send(topics.warnings, `${tenant}:m-a`, {
+  await send(identityMerges, 'merges', 'A', merge('C', 'A', 2, T + 10_000));
+  await send(identityMerges, 'merges', 'B', merge('A', 'B', 5, T + 20_000));
+  await send(ingestionWarnings, 'warnings', `${tenant}:m-a`, {
     warningId: 'm-a:limit:email:x',
     tenant,
     messageId: 'm-a',

@@ -3,7 +3,7 @@
 // later good event from the same client is accepted and reaches the raw topic.
 import { gzipSync } from 'node:zlib';
 import { AvroCodec } from '../../../services/common/codec/avro-codec';
-import { TOPICS } from '../../../services/common/kafka/topics';
+import { rawEvents } from '../../../services/common/streams/raw-events';
 import { createLogger } from '../../../services/common/logger';
 import { startCollector, type RunningCollector } from '../../../services/collector/main';
 import {
@@ -100,9 +100,7 @@ describe('collector under hostile input', () => {
     // The stored bytes themselves hold U+FFFD, not the escape a consumer would choke on.
     const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
     const raw = await readTopic(kafka, topic, 2);
-    const decoded = await Promise.all(
-      raw.map(async (r) => (await codec.decode(r.value, TOPICS.eventsRaw)) as Record<string, unknown>),
-    );
+    const decoded = await Promise.all(raw.map(async (r) => codec.decodeRecord(rawEvents, r.value)));
     const surrogate = decoded.find((d) => d.messageId === `${run}-surrogate`);
     expect(surrogate?.properties).toBe('{"k":"\ufffd"}');
   });

@@ -6,6 +6,7 @@ import net from 'node:net';
 import Redis from 'ioredis';
 import { tenantDirectory } from '../../../services/common/tenants';
 import { identityResolver } from '../../../services/identity-resolver/main';
+import { resolvedEvents } from '../../../services/common/streams/resolved-events';
 import { eventPublisher, readDecoded, type EventPublisher } from '../../support/identity-resolver-stack';
 import { startTestProcessor, type TestProcessor } from '../../support/processor-harness';
 import { testKafka, waitFor } from '../../support/real-stack';
@@ -65,7 +66,7 @@ it('keeps its membership through a Redis pause longer than the session, without 
   const resolvedTopic = processor.topics.outputs.resolved;
 
   await publisher.publish(Array.from({ length: 40 }, (_, i) => page(i)));
-  await readDecoded(kafka, publisher.codec, resolvedTopic, 40, 60_000);
+  await readDecoded(kafka, publisher.codec, resolvedEvents, resolvedTopic, 40, 60_000);
 
   // Pauses every client of this private server (the resolver's included) for longer than the session.
   await admin.call('CLIENT', 'PAUSE', '10000', 'ALL');
@@ -75,14 +76,15 @@ it('keeps its membership through a Redis pause longer than the session, without 
   await waitFor(
     'every event resolved',
     async () =>
-      (await readDecoded(kafka, publisher!.codec, resolvedTopic, total, 5_000)).length >= total
+      (await readDecoded(kafka, publisher!.codec, resolvedEvents, resolvedTopic, total, 5_000)).length >=
+      total
         ? true
         : undefined,
     120_000,
   );
   // One more than expected, read for a while: a duplicate would show up here.
-  const resolved = await readDecoded(kafka, publisher.codec, resolvedTopic, total + 1, 5_000);
-  const ids = resolved.map((r) => String(r.value?.messageId));
+  const resolved = await readDecoded(kafka, publisher.codec, resolvedEvents, resolvedTopic, total + 1, 5_000);
+  const ids = resolved.map((r) => r.value?.messageId);
   expect(new Set(ids).size).toBe(total);
   expect(ids).toHaveLength(total);
   expect(processor.running.runner.state()).toMatchObject({ member: true, joins: 1 });

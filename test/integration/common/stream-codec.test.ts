@@ -1,6 +1,5 @@
 // The codec takes a stream: every record type round-trips through the real schema registry under a
 // topic of any name, with no schema map, and what cannot be a record of the stream is poison.
-import avro from 'avsc';
 import { AvroCodec, subjectFor } from '../../../services/common/codec/avro-codec';
 import { PoisonMessageError } from '../../../services/common/kafka/consumed-message';
 import { ALL_STREAMS } from '../../../services/common/streams/all-streams';
@@ -10,13 +9,9 @@ import { profileChanges, type ProfileChangeRecord } from '../../../services/comm
 import { profileSnapshots } from '../../../services/common/streams/profile-snapshots';
 import type { AvroStream } from '../../../services/common/streams/stream';
 import { config, uniqueName } from '../../support/real-stack';
+import { randomRecord } from '../../support/stream-samples';
 
 const avroStreams = ALL_STREAMS.filter((s): s is AvroStream => s.encoding === 'avro');
-
-function sample(stream: AvroStream): unknown {
-  const type = avro.Type.forSchema(stream.schema() as unknown as avro.Schema);
-  return stream.record.parse(type.random());
-}
 
 const change: ProfileChangeRecord = {
   changeId: 'p-1:3',
@@ -36,7 +31,7 @@ describe('AvroCodec.encodeRecord / decodeRecord with the real registry', () => {
     '%s: a record written to a test topic reads back equal in another process',
     async (_, stream) => {
       const topic = uniqueName(`test.stream.${stream.name}`);
-      const record = sample(stream);
+      const record = randomRecord(stream);
       const encoded = await new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL).encodeRecord(stream, record, topic);
       expect(encoded[0]).toBe(0);
       // A fresh codec knows nothing of the test topic: the stream alone says how to read it.

@@ -1,13 +1,13 @@
 // An app publishes Avro events with the producer library; a consumer on the Step 1 runner decodes
 // them, and sends garbage bytes and records of the wrong schema to the DLQ with the reason.
-import { AvroCodec, readTopicSchema } from '../../../services/common/codec/avro-codec';
+import { AvroCodec } from '../../../services/common/codec/avro-codec';
+import { profileChanges } from '../../../services/common/streams/profile-changes';
 import { decodeRawEvent } from '../../../services/common/events/decode-event';
 import type { CdpEvent } from '../../../services/common/events/event-model';
 import { EventValidationError, createEventProducer } from '../../../services/common/events/event-producer';
 import { startConsumerRunner } from '../../../services/common/kafka/consumer-runner';
 import { DLQ_HEADERS } from '../../../services/common/kafka/dead-letter';
 import { createProducer, type MessageProducer } from '../../../services/common/kafka/producer';
-import { TOPICS } from '../../../services/common/kafka/topics';
 import { createLogger } from '../../../services/common/logger';
 import {
   config,
@@ -64,21 +64,23 @@ it('publishes valid events, refuses invalid ones, and dead-letters undecodable r
   ).rejects.toThrow(EventValidationError);
 
   // Poison on the raw topic: garbage bytes, an unknown schema id, and a valid Avro record of another schema.
-  const otherId = await codec.register(otherTopic, readTopicSchema(TOPICS.profileChanges));
-  const wrongRecord = await codec.encode(otherTopic, {
-    changeId: 'c:1',
-    tenant: 'demo',
-    profileId: 'c',
-    version: 1,
-    kind: 'created',
-    sourceMessageId: null,
-    identifiersAdded: [],
-    mergedFrom: [],
-    traitsChanged: [],
-    traits: '{}',
-    identifiers: [],
-    changedAt: Date.now(),
-  });
+  const wrongRecord = await codec.encodeRecord(
+    profileChanges,
+    {
+      changeId: 'c:1',
+      tenant: 'demo',
+      profileId: 'c',
+      version: 1,
+      kind: 'created',
+      sourceMessageId: null,
+      identifiersAdded: [],
+      mergedFrom: [],
+      traitsChanged: [],
+      changedAt: Date.now(),
+    },
+    otherTopic,
+  );
+  const otherId = await codec.register(otherTopic, profileChanges.schema());
   expect(wrongRecord.readUInt32BE(1)).toBe(otherId);
   const unknownId = Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0]), Buffer.from('irrelevant')]);
   await producer.send([

@@ -6,6 +6,11 @@ import { DLQ_HEADERS } from '../../../services/common/kafka/dead-letter';
 import { validateEvents } from '../../../services/common/events/event-producer';
 import { toRawEventRecord } from '../../../services/common/events/event-record';
 import type { RunningService } from '../../../services/common/runtime/service-definition';
+import {
+  ingestionWarnings,
+  type IngestionWarningRecord,
+} from '../../../services/common/streams/ingestion-warnings';
+import { rawEvents } from '../../../services/common/streams/raw-events';
 import { IdentityGraph } from '../../../services/identity-resolver/identity-graph';
 import { DEFAULT_MAX_TRAITS_PER_PROFILE } from '../../../services/identity-resolver/identity-rules';
 import { deleteTenantKeys, testRedis, uniqueTenant } from '../../support/identity-graph-fixtures';
@@ -58,14 +63,15 @@ async function publishAndWait(events: Parameters<EventPublisher['publish']>[0]):
   );
 }
 
-async function warningsOf(messageId: string): Promise<Record<string, unknown>[]> {
+async function warningsOf(messageId: string): Promise<IngestionWarningRecord[]> {
   const all = await readDecoded(
     kafka,
     publisher.codec,
+    ingestionWarnings,
     topics.warnings,
     await recordCount(kafka, topics.warnings),
   );
-  return all.map((r) => r.value ?? {}).filter((v) => v.messageId === messageId);
+  return all.flatMap((r) => (r.value === null ? [] : [r.value])).filter((v) => v.messageId === messageId);
 }
 
 test('a far-future identify cannot freeze a trait: the current one wins and last_seen stays sane', async () => {
@@ -134,10 +140,16 @@ test('300 identifies of one user with 50 new traits each: capped, every event ha
       : undefined,
   );
   const warnings = (
-    await readDecoded(kafka, publisher.codec, topics.warnings, await recordCount(kafka, topics.warnings))
+    await readDecoded(
+      kafka,
+      publisher.codec,
+      ingestionWarnings,
+      topics.warnings,
+      await recordCount(kafka, topics.warnings),
+    )
   )
-    .map((r) => r.value ?? {})
-    .filter((v) => String(v.messageId).startsWith('hot-'));
+    .flatMap((r) => (r.value === null ? [] : [r.value]))
+    .filter((v) => v.messageId.startsWith('hot-'));
   expect(warnings).toHaveLength(290);
   expect(new Set(warnings.map((w) => w.code))).toEqual(new Set(['trait_cap']));
 
@@ -161,7 +173,7 @@ test('a record whose body tenant differs from its key tenant goes to the DLQ; th
     {
       topic: topics.input,
       key: 'some-other-tenant:anonymous_id:intruder',
-      value: await publisher.codec.encode(topics.input, toRawEventRecord(event!)),
+      value: await publisher.codec.encodeRecord(rawEvents, toRawEventRecord(event!), topics.input),
     },
   ]);
   await publishAndWait([{ messageId: 'after-wrong-tenant', tenant, type: 'page', anonymousId: 'visitor' }]);

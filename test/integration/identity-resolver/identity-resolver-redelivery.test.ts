@@ -4,6 +4,8 @@
 // record is consumed twice.
 import type Redis from 'ioredis';
 import type { RunningService } from '../../../services/common/runtime/service-definition';
+import { identityMerges } from '../../../services/common/streams/identity-merges';
+import { ingestionWarnings } from '../../../services/common/streams/ingestion-warnings';
 import { deleteTenantKeys, testRedis, uniqueTenant } from '../../support/identity-graph-fixtures';
 import {
   createResolverTopics,
@@ -118,12 +120,12 @@ test('a redelivered merging message re-sends identical change, merge, tombstone 
     expect([what, pair[0]?.key]).toEqual([what, pair[1]?.key]);
     expect([what, pair[0]?.value?.equals(pair[1]?.value ?? Buffer.alloc(0))]).toEqual([what, true]);
   }
-  const merge = (await publisher.codec.decode(merges[0]!.value!)) as Record<string, unknown>;
+  const merge = await publisher.codec.decodeRecord(identityMerges, merges[0]!.value);
   expect(merge.identifiersMoved).toEqual(['anonymous_id:anon-a']);
-  const warning = (await publisher.codec.decode(warnings[0]!.value!)) as Record<string, unknown>;
+  const warning = await publisher.codec.decodeRecord(ingestionWarnings, warnings[0]!.value);
   expect(warning).toMatchObject({ code: 'limit', identifier: 'device_id:kiosk' });
 
-  const loserId = merge.loserId as string;
+  const loserId = merge.loserId;
   const tombstones = await recordsOf(topics.profiles, (v, key) => v === null && key === loserId);
   expect(tombstones).toHaveLength(2);
 

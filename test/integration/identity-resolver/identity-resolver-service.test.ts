@@ -3,6 +3,10 @@
 import type Redis from 'ioredis';
 import { DLQ_HEADERS } from '../../../services/common/kafka/dead-letter';
 import type { RunningService } from '../../../services/common/runtime/service-definition';
+import { identityMerges } from '../../../services/common/streams/identity-merges';
+import { profileChanges } from '../../../services/common/streams/profile-changes';
+import { profileSnapshots } from '../../../services/common/streams/profile-snapshots';
+import { resolvedEvents } from '../../../services/common/streams/resolved-events';
 import { IdentityGraph } from '../../../services/identity-resolver/identity-graph';
 import type { ProfileSnapshot } from '../../../services/identity-resolver/identity-outcome';
 import { rebuildFromSnapshots } from '../../../services/identity-resolver/rebuild-from-snapshots';
@@ -106,10 +110,12 @@ describe('identity resolver service', () => {
     const loserId = survivor.mergedFrom[0]!;
 
     // Outputs are keyed by profile, so they spread over partitions: compare in message order.
-    const byMessage = (field: string) => (a: DecodedRecord, b: DecodedRecord) =>
-      String(a.value?.[field]).localeCompare(String(b.value?.[field]));
-    const resolved = (await readDecoded(kafka, publisher.codec, topics.resolved, 4)).sort(
-      byMessage('messageId'),
+    const byMessage =
+      <T>(field: (value: T) => string | null) =>
+      (a: DecodedRecord<T>, b: DecodedRecord<T>) =>
+        String(a.value && field(a.value)).localeCompare(String(b.value && field(b.value)));
+    const resolved = (await readDecoded(kafka, publisher.codec, resolvedEvents, topics.resolved, 4)).sort(
+      byMessage((r) => r.messageId),
     );
     expect(resolved.map((r) => [r.value?.messageId, r.key])).toEqual([
       ['ev-1-phone-page', survivor.profileId],
@@ -118,8 +124,8 @@ describe('identity resolver service', () => {
       ['ev-4-laptop-identify', survivor.profileId],
     ]);
 
-    const changes = (await readDecoded(kafka, publisher.codec, topics.changes, 4)).sort(
-      byMessage('sourceMessageId'),
+    const changes = (await readDecoded(kafka, publisher.codec, profileChanges, topics.changes, 4)).sort(
+      byMessage((c) => c.sourceMessageId),
     );
     expect(changes.map((c) => [c.value?.kind, c.value?.profileId, c.value?.version])).toEqual([
       ['created', survivor.profileId, 1],
@@ -133,7 +139,7 @@ describe('identity resolver service', () => {
       mergedFrom: [loserId],
     });
 
-    const merges = await readDecoded(kafka, publisher.codec, topics.merges, 1);
+    const merges = await readDecoded(kafka, publisher.codec, identityMerges, topics.merges, 1);
     expect(merges).toEqual([
       expect.objectContaining({
         key: survivor.profileId,
@@ -145,7 +151,7 @@ describe('identity resolver service', () => {
       }),
     ]);
 
-    const snapshots = await readDecoded(kafka, publisher.codec, topics.profiles, 5);
+    const snapshots = await readDecoded(kafka, publisher.codec, profileSnapshots, topics.profiles, 5);
     const tombstones = snapshots.filter((s) => s.value === null);
     expect(tombstones.map((t) => t.key)).toEqual([loserId]);
     const last = snapshots.filter((s) => s.key === survivor.profileId).pop();

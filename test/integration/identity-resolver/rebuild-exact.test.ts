@@ -2,10 +2,10 @@
 // two writers append version 6, then version 5. The broker really compacts (private topics with
 // tiny segments); without the snapshot guard the topic keeps 5 and a rebuild restores 5, with it
 // the topic keeps 6 and a rebuild restores 6.
-import { AvroCodec, readTopicSchema } from '../../../services/common/codec/avro-codec';
+import { AvroCodec } from '../../../services/common/codec/avro-codec';
+import { profileSnapshots } from '../../../services/common/streams/profile-snapshots';
 import { readTopicToEnd } from '../../../services/common/kafka/read-to-end';
 import { createProducer, type MessageProducer } from '../../../services/common/kafka/producer';
-import { TOPICS } from '../../../services/common/kafka/topics';
 import { IdentityGraph } from '../../../services/identity-resolver/identity-graph';
 import type { ProfileSnapshot } from '../../../services/identity-resolver/identity-outcome';
 import { toSnapshotRecord } from '../../../services/identity-resolver/profile-snapshot-record';
@@ -38,7 +38,11 @@ const newer = version(6, 'pro');
 const older = version(5, 'free');
 
 async function appendSnapshot(topic: string, tenant: string, snapshot: ProfileSnapshot): Promise<void> {
-  const value = await codec.encode(topic, toSnapshotRecord(tenant, snapshot, new Date()));
+  const value = await codec.encodeRecord(
+    profileSnapshots,
+    toSnapshotRecord(tenant, snapshot, new Date()),
+    topic,
+  );
   await producer.send([{ topic, key: snapshot.profileId, value }]);
 }
 
@@ -50,7 +54,7 @@ async function versionsInTopic(topic: string): Promise<(number | null)[]> {
     topic,
     onRecord: async ({ key, value }) => {
       if (key?.toString() !== newer.profileId) return;
-      found.push(value === null ? null : ((await codec.decode(value)) as { version: number }).version);
+      found.push(value === null ? null : (await codec.decodeRecord(profileSnapshots, value)).version);
     },
   });
   return found;
@@ -75,7 +79,6 @@ beforeAll(async () => {
     })),
   });
   await admin.disconnect();
-  for (const { topic } of [unguarded, guarded]) await codec.register(topic, readTopicSchema(TOPICS.profiles));
   producer = await createProducer(kafka);
 });
 
@@ -99,7 +102,6 @@ it('restores the newest version after compaction, even when an older snapshot wa
     redis,
     graph,
     codec,
-    decoder: codec,
     send: (messages) => producer.send(messages),
     topic: guarded.topic,
     tenant: guarded.tenant,
@@ -112,7 +114,6 @@ it('restores the newest version after compaction, even when an older snapshot wa
       redis,
       graph,
       codec,
-      decoder: codec,
       send: (messages) => producer.send(messages),
       topic: guarded.topic,
     }),

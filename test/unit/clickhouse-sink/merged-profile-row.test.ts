@@ -1,15 +1,18 @@
 // The loser's profiles row written on a merge: merged_into set, and a version that outranks any
 // snapshot of the loser in ReplacingMergeTree(version), whatever the survivor's version.
 import { mergedLoserRow } from '../../../services/clickhouse-sink/merged-profile-row';
-import type { IdentityMergeFields } from '../../../services/clickhouse-sink/override-rows';
 import { profileRows } from '../../../services/clickhouse-sink/profile-rows';
+import type { IdentityMergeRecord } from '../../../services/common/streams/identity-merges';
 
 const T = Date.UTC(2026, 0, 2, 3, 4, 5);
-const merge: IdentityMergeFields = {
+const merge: IdentityMergeRecord = {
+  mergeId: 'L:S',
   tenant: 't',
   loserId: 'L',
   survivorId: 'S',
   survivorVersion: 3,
+  identifiersMoved: ['email:l'],
+  sourceMessageId: 'm-1',
   mergedAt: T,
 };
 
@@ -24,6 +27,10 @@ function loserSnapshot(version: number) {
     lastSeen: T - 1000,
     updatedAt: T - 1000,
     mergedInto: null,
+    traitTimestamps: {},
+    mergeCount: 0,
+    mergedFrom: [],
+    traitState: null,
   }).profile;
 }
 

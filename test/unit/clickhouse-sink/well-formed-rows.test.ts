@@ -22,11 +22,22 @@ describe('sink rows through toWellFormedJson', () => {
       tenant: 't',
       messageId: 'm',
       type: 'track',
+      userId: 'u',
+      anonymousId: null,
+      previousId: null,
+      event: 'e',
+      name: null,
+      groupId: null,
+      traits: null,
+      properties: '{"k":"\\ud800"}',
+      context: null,
+      integrations: null,
       profileId: 'p',
       timestamp: 0,
+      sentAt: null,
+      originalTimestamp: null,
       receivedAt: 0,
       resolvedAt: 0,
-      properties: '{"k":"\\ud800"}',
     });
     expect(JSON.stringify(row)).toContain('\\ud800');
     const fixed = wellFormedRow(row);

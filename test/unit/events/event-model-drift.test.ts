@@ -141,8 +141,8 @@ describe('event <-> Avro round trip', () => {
 
   it('rejects a decoded record whose JSON field is not an object, naming the messageId', () => {
     const record = { ...toRawEventRecord(sampleEvent()), traits: '[1,2]' };
-    expect(() => fromRawEventRecord(record)).toThrow(/event m-1: traits is not a JSON object/);
-    expect(() => fromRawEventRecord({ ...record, traits: '{' })).toThrow(/traits is not valid JSON/);
+    expect(() => fromRawEventRecord(record)).toThrow(/event m-1: traits: is not a JSON object/);
+    expect(() => fromRawEventRecord({ ...record, traits: '{' })).toThrow(/traits: is not valid JSON/);
   });
 
   it('rejects a decoded record that breaks the event rules', () => {

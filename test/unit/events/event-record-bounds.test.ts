@@ -1,5 +1,6 @@
 // A raw record from any producer: values the model cannot hold are poison (EventRecordError, sent
 // to the DLQ by the runner), never a RangeError or a stack overflow that would be retried.
+import { RecordContractError, type RecordDecoder } from '../../../services/common/codec/avro-codec';
 import { decodeRawEvent } from '../../../services/common/events/decode-event';
 import { cdpEventSchema } from '../../../services/common/events/event-model';
 import {
@@ -9,7 +10,7 @@ import {
   type RawEventRecord,
 } from '../../../services/common/events/event-record';
 import { MAX_JSON_DEPTH } from '../../../services/common/events/json-depth';
-import { PoisonMessageError } from '../../../services/common/kafka/consumed-message';
+import { rawEvents } from '../../../services/common/streams/raw-events';
 
 function record(overrides: Partial<RawEventRecord> = {}): RawEventRecord {
   const event = cdpEventSchema.parse({
@@ -97,8 +98,19 @@ describe('raw record bounds', () => {
     expect(r.properties).toBe('{"k":"\ufffd"}');
   });
 
-  it('turns a bad record into a PoisonMessageError when decoding from Kafka', async () => {
-    const codec = { decode: async () => record({ timestamp: 9e15 }) };
-    await expect(decodeRawEvent(codec, Buffer.alloc(0))).rejects.toThrow(PoisonMessageError);
+  it('turns a record the raw-event stream refuses into an EventRecordError naming the messageId', async () => {
+    // What the codec's decodeRecord does with a decoded value: check it against the stream's record type.
+    const codec: RecordDecoder = {
+      decodeRecord: (async () => {
+        const value = record({ timestamp: 9e15 });
+        const parsed = rawEvents.record.safeParse(value);
+        throw new RecordContractError(rawEvents.name, value, parsed.error!);
+      }) as RecordDecoder['decodeRecord'],
+    };
+    await expect(decodeRawEvent(codec, Buffer.alloc(0))).rejects.toMatchObject({
+      name: 'PoisonMessageError',
+      errorClass: 'EventRecordError',
+      message: expect.stringMatching(/^event m-1: timestamp: .*\[invalid_timestamp\]/),
+    });
   });
 });

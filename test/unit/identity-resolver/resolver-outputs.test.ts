@@ -2,14 +2,12 @@
 import avro from 'avsc';
 import type { RawEventRecord } from '../../../services/common/events/event-record';
 import { PoisonMessageError } from '../../../services/common/kafka/consumed-message';
-import { TOPICS } from '../../../services/common/kafka/topics';
 import type { IdentityOutcome, ProfileSnapshot } from '../../../services/identity-resolver/identity-outcome';
 import {
   fromSnapshotRecord,
   toSnapshotRecord,
 } from '../../../services/identity-resolver/profile-snapshot-record';
-import { buildResolverOutputs, type OutputKind } from '../../../services/identity-resolver/resolver-outputs';
-import { readSchema } from '../../support/avro-schemas';
+import { buildResolverOutputs, OUTPUT_STREAMS } from '../../../services/identity-resolver/resolver-outputs';
 
 const NOW = new Date('2025-02-01T00:00:00.000Z');
 
@@ -76,14 +74,6 @@ function outcome(overrides: Partial<IdentityOutcome> = {}): IdentityOutcome {
   };
 }
 
-const SCHEMA_OF: Record<OutputKind, string> = {
-  resolved: TOPICS.eventsResolved,
-  changes: TOPICS.profileChanges,
-  profiles: TOPICS.profiles,
-  merges: TOPICS.identityMerges,
-  warnings: TOPICS.ingestionWarnings,
-};
-
 describe('buildResolverOutputs', () => {
   it('emits resolved event, change, snapshot, tombstone, merge and warning for a merging event', () => {
     const outputs = buildResolverOutputs(event, outcome());
@@ -116,11 +106,14 @@ describe('buildResolverOutputs', () => {
     });
   });
 
-  it('writes every record so its topic schema accepts it', () => {
+  it('writes every record so its stream accepts it, keyed as its stream keys it', () => {
     for (const o of buildResolverOutputs(event, outcome())) {
       if (o.value === null) continue;
-      const type = avro.Type.forSchema(readSchema(SCHEMA_OF[o.kind]) as avro.Schema);
+      const stream = OUTPUT_STREAMS[o.kind];
+      const type = avro.Type.forSchema(stream.schema() as avro.Schema);
       expect([o.kind, type.isValid(o.value)]).toEqual([o.kind, true]);
+      expect([o.kind, stream.record.safeParse(o.value).error]).toEqual([o.kind, undefined]);
+      expect(o.key).toBe((stream.key as (r: typeof o.value) => string)(o.value));
     }
   });
 
@@ -214,7 +207,8 @@ describe('profile snapshot record', () => {
     });
   });
 
-  it('refuses a record that is not a snapshot', () => {
-    expect(() => fromSnapshotRecord({ tenant: 'shop' })).toThrow(/not a profile snapshot/);
+  it('refuses a snapshot whose traits are not JSON', () => {
+    const record = { ...toSnapshotRecord('shop', profile, NOW), traits: '{' };
+    expect(() => fromSnapshotRecord(record)).toThrow(/traits is not valid JSON/);
   });
 });

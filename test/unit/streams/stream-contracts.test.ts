@@ -4,34 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
 import { z } from 'zod';
-import { INSTANT_FIELDS } from '../../../services/common/events/event-record';
 import { TOPICS } from '../../../services/common/kafka/topics';
 import { ALL_STREAMS } from '../../../services/common/streams/all-streams';
 import { profileChangeRecordSchema } from '../../../services/common/streams/profile-changes';
-import type { IngestionWarningCode } from '../../../services/common/streams/ingestion-warnings';
-import type { ProfileSnapshotRecord } from '../../../services/common/streams/profile-snapshots';
 import type { Stream } from '../../../services/common/streams/stream';
-import type { IdentityWarningCode } from '../../../services/identity-resolver/identity-event';
-import type { ProfileSnapshotRecord as ResolverSnapshotRecord } from '../../../services/identity-resolver/profile-snapshot-record';
 import { readSchema, repoRoot, type AvroRecordSchema } from '../../support/avro-schemas';
+import { withEventRules } from '../../support/stream-samples';
 import { avroTypeOfZod, comparableAvroType, type ComparableAvroType } from '../../support/zod-avro-types';
 
 const TIMESTAMP_MILLIS = { type: 'long', logicalType: 'timestamp-millis' };
-
-/**
- * The event envelope's instants are plain integers in event-record.ts (written before streams had
- * `epochMillis`); they are compared as timestamp-millis. Empty this once event-record.ts uses it.
- */
-const UNMARKED_INSTANTS: Record<string, readonly string[]> = {
-  eventsRaw: INSTANT_FIELDS,
-  eventsResolved: INSTANT_FIELDS,
-};
-
-function asInstant(type: ComparableAvroType): ComparableAvroType {
-  if (type === 'long') return TIMESTAMP_MILLIS;
-  if (Array.isArray(type)) return type.map(asInstant);
-  return type;
-}
 
 function recordSchemaOf(stream: Stream): z.ZodObject {
   const record = stream.encoding === 'avro' ? stream.record : stream.storedRecord;
@@ -45,20 +26,14 @@ interface FieldComparison {
 }
 
 /** Per field of the .avsc: the Avro type the zod field implies and the one the file declares. */
-function compareFields(
-  streamName: string,
-  zodRecord: z.ZodObject,
-  schema: AvroRecordSchema,
-): Map<string, FieldComparison> {
+function compareFields(zodRecord: z.ZodObject, schema: AvroRecordSchema): Map<string, FieldComparison> {
   const actual = comparableAvroType(schema) as { fields: { name: string; type: ComparableAvroType }[] };
   const shape = zodRecord.shape as Record<string, z.ZodType>;
-  const unmarked = UNMARKED_INSTANTS[streamName] ?? [];
   return new Map(
     actual.fields.map((field) => {
       const zodField = shape[field.name];
-      let expected: ComparableAvroType =
+      const expected: ComparableAvroType =
         zodField === undefined ? 'absent from zod' : avroTypeOfZod(zodField, field.name);
-      if (unmarked.includes(field.name)) expected = asInstant(expected);
       return [field.name, { expected, actual: field.type }];
     }),
   );
@@ -91,7 +66,9 @@ function readmeKeys(): Map<string, string> {
 /** A record of the stream: Avro's random value of the schema, read through the zod type. */
 function sampleRecord(stream: Stream): Record<string, unknown> {
   const type = avro.Type.forSchema(stream.schema() as unknown as avro.Schema);
-  return recordSchemaOf(stream).parse(type.random()) as Record<string, unknown>;
+  return recordSchemaOf(stream).parse(
+    withEventRules(stream, type.random() as unknown as Record<string, unknown>),
+  ) as Record<string, unknown>;
 }
 
 const streams = ALL_STREAMS.map((s) => [s.name, s] as const);
@@ -103,7 +80,7 @@ describe('the stream list', () => {
   });
 });
 
-describe.each(streams)('stream %s', (name, stream) => {
+describe.each(streams)('stream %s', (_name, stream) => {
   const schema = readSchema(stream.topic);
   const zodRecord = recordSchemaOf(stream);
 
@@ -120,7 +97,7 @@ describe.each(streams)('stream %s', (name, stream) => {
   it.each(schema.fields.map((f) => [f.name, f] as const))(
     'field %s has the Avro type its zod type implies',
     (field, avroField) => {
-      const { expected, actual } = compareFields(name, zodRecord, schema).get(field)!;
+      const { expected, actual } = compareFields(zodRecord, schema).get(field)!;
       expect(actual).toEqual(expected);
       // Optional means ["null", T] with a null default, so old records and new readers agree.
       if (Array.isArray(avroField.type)) {
@@ -135,7 +112,9 @@ describe.each(streams)('stream %s', (name, stream) => {
   it('accepts as its record type what the Avro schema produces, and encodes it back', () => {
     const type = avro.Type.forSchema(schema as unknown as avro.Schema);
     for (let i = 0; i < 50; i++) {
-      const parsed = zodRecord.safeParse(type.random());
+      const parsed = zodRecord.safeParse(
+        withEventRules(stream, type.random() as unknown as Record<string, unknown>),
+      );
       expect(parsed.error).toBeUndefined();
       expect(type.isValid(parsed.data)).toBe(true);
     }
@@ -180,7 +159,7 @@ describe('the comparison itself', () => {
     const drifted = profileChangeRecordSchema.omit({ mergedFrom: true }).extend({ note: z.string() });
     expect(fieldNameDiff(drifted, changes)).toEqual({ onlyInZod: ['note'], onlyInAvro: ['mergedFrom'] });
     const retyped = profileChangeRecordSchema.extend({ version: z.string() });
-    const version = compareFields('profileChanges', retyped, changes).get('version')!;
+    const version = compareFields(retyped, changes).get('version')!;
     expect(version.actual).not.toEqual(version.expected);
   });
 
@@ -189,7 +168,7 @@ describe('the comparison itself', () => {
       changedAt: z.number().int(),
       tenant: z.string().nullable(),
     });
-    const fields = compareFields('profileChanges', plain, changes);
+    const fields = compareFields(plain, changes);
     expect(fields.get('changedAt')!.expected).toBe('long');
     expect(fields.get('changedAt')!.actual).toEqual(TIMESTAMP_MILLIS);
     expect(fields.get('tenant')!.expected).toEqual(['null', 'string']);
@@ -198,17 +177,5 @@ describe('the comparison itself', () => {
 
   it('refuses zod types it cannot map', () => {
     expect(() => avroTypeOfZod(z.date(), 'when')).toThrow(/when: zod type ZodDate has no Avro counterpart/);
-  });
-});
-
-// Compile-time: types that still have a second home agree with the stream's until the call sites
-// move onto the stream modules (then the second home becomes a re-export and this goes).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const warningCodesAgree: Same<IdentityWarningCode, IngestionWarningCode> = true;
-const snapshotRecordsAgree: Same<ResolverSnapshotRecord, ProfileSnapshotRecord> = true;
-
-describe('types with a second home', () => {
-  it('agree (checked by the compiler)', () => {
-    expect([warningCodesAgree, snapshotRecordsAgree]).toEqual([true, true]);
   });
 });
