@@ -1,5 +1,6 @@
 // What resolving an event produced: the typed outcome the outputs (resolved event, profile change,
 // snapshot, merge, tombstones) are built from, and the narrow parsing of the Lua scripts' JSON.
+import { INGESTION_WARNING_CODES } from '../common/streams/ingestion-warnings';
 import { isJsonObject } from '../common/events/json-object';
 import type {
   IdentityWarning,
@@ -112,17 +113,7 @@ function optionalText(value: unknown, what: string): string | null {
   return value === undefined || value === null ? null : text(value, what);
 }
 
-const WARNING_CODES: ReadonlySet<string> = new Set<IdentityWarningCode>([
-  'blocked_value',
-  'invalid_value',
-  'limit',
-  'identifier_cap',
-  'merge_cap',
-  'invalid_trait',
-  'event_identifier_cap',
-  'trait_cap',
-  'timestamp_clamped',
-]);
+const WARNING_CODES: ReadonlySet<string> = new Set<IdentityWarningCode>(INGESTION_WARNING_CODES);
 const REFUSAL_REASONS: ReadonlySet<string> = new Set<RefusalReason>([
   'blocked_value',
   'invalid_value',
