@@ -15,6 +15,7 @@ import { mergedLoserRow } from '../../services/clickhouse-sink/merged-profile-ro
 import { overrideRows } from '../../services/clickhouse-sink/override-rows';
 import type { IdentityMergeRecord } from '../../services/common/streams/identity-merges';
 import { profileRows } from '../../services/clickhouse-sink/profile-rows';
+import { splitByPartition } from '../../services/clickhouse-sink/table-partitions';
 import { warningRow } from '../../services/clickhouse-sink/warning-rows';
 import { toWellFormedJson } from '../../services/common/events/well-formed-json';
 import { DLQ_HEADERS } from '../../services/common/kafka/dead-letter';
@@ -167,4 +168,36 @@ it('runs every migration, the sink inserts and every analyst query on current Cl
   expect(output.results.map((r) => r.label)).toEqual(statements.map((s) => s.label));
   const failures = output.results.filter((r) => r.error !== null).map((r) => `${r.label}: ${r.error}`);
   expect({ version, skipped, failures }).toEqual({ version, skipped: [], failures: [] });
+});
+
+it('splits a flush over 130 months into inserts that max_partitions_per_insert_block accepts', () => {
+  // 18.16 has no such setting, so only current ClickHouse can show the split is needed and enough.
+  const python = chdbPython();
+  const { statements: migrations } = migrationStatements(onChdb(python, ['--version']).trim());
+  const rows = Array.from({ length: 130 }, (_, i) => {
+    const at = Date.UTC(2015 + Math.floor(i / 12), i % 12, 1);
+    return eventRow(
+      resolvedOrderRecord({ tenant: 'demo', messageId: `m-${i}`, profileId: 'p-1', at, total: i }),
+    );
+  });
+  const insert = (label: string, batch: object[]): Statement => ({
+    label,
+    sql: `INSERT INTO ${sqlIdentifier(DB)}.events FORMAT JSONEachRow\n${batch.map((r) => JSON.stringify(r)).join('\n')}`,
+  });
+  const split = splitByPartition('events', rows, (r) => r);
+  expect(split).toHaveLength(130);
+  const statements = [
+    ...migrations,
+    { label: 'set limit', sql: 'SET max_partitions_per_insert_block = 10' },
+    insert('unsplit insert', rows),
+    ...split.map((batch, i) => insert(`month insert ${i + 1}`, batch)),
+    { label: 'count', sql: `SELECT throwIf(count() != 130) FROM ${sqlIdentifier(DB)}.events` },
+  ];
+  const output = JSON.parse(onChdb(python, [], JSON.stringify({ statements }))) as {
+    results: { label: string; error: string | null }[];
+  };
+  const failures = output.results.filter((r) => r.error !== null);
+  // The one insert of every month together is refused: the setting is in force and the split needed.
+  expect(failures.map((f) => f.label)).toEqual(['unsplit insert']);
+  expect(failures[0]?.error).toMatch(/partitions/i);
 });
