@@ -89,22 +89,11 @@ async function storedVersions(redis: Redis, written: WrittenSnapshot[]): Promise
  * the current state of every profile Redis has moved past, then checks those again, until none is
  * behind. Returns how many records it appended.
  */
-/**
- * The last record written per profile, in first-seen order. Only the last counts: the chunk sends
- * only it (compactOutputs keeps a profile's newest snapshot), and an earlier version of the same
- * chunk would always look overtaken by its own later write and be appended again for nothing.
- */
-export function lastWrittenPerProfile(written: WrittenSnapshot[]): WrittenSnapshot[] {
-  const last = new Map<string, WrittenSnapshot>();
-  for (const w of written) last.set(`${w.tenant}\u0000${w.profileId}`, w);
-  return [...last.values()];
-}
-
 export async function reassertSnapshots(
   deps: SnapshotGuardDeps,
   written: WrittenSnapshot[],
 ): Promise<number> {
-  let pending = lastWrittenPerProfile(written);
+  let pending = written;
   let appended = 0;
   while (pending.length > 0) {
     const versions = await storedVersions(deps.redis, pending);
@@ -112,11 +101,8 @@ export async function reassertSnapshots(
     const corrections = overtakenSnapshots(pending, (w) => byIndex.get(w) as StoredProfileVersion);
     const messages: OutgoingMessage[] = [];
     const next: WrittenSnapshot[] = [];
-    const profiles = await Promise.all(
-      corrections.map((c) => (c.kind === 'snapshot' ? deps.graph.getProfile(c.tenant, c.profileId) : null)),
-    );
-    for (const [i, c] of corrections.entries()) {
-      const profile = profiles[i] ?? null;
+    for (const c of corrections) {
+      const profile = c.kind === 'snapshot' ? await deps.graph.getProfile(c.tenant, c.profileId) : null;
       // getProfile follows merge pointers: a profile merged away since the check is tombstoned.
       if (profile === null || profile.profileId !== c.profileId) {
         messages.push({ topic: deps.topic, key: c.profileId, value: null });

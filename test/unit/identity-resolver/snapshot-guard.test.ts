@@ -1,5 +1,4 @@
 import {
-  lastWrittenPerProfile,
   overtakenSnapshots,
   type StoredProfileVersion,
   type WrittenSnapshot,
@@ -50,20 +49,5 @@ describe('overtakenSnapshots', () => {
       { kind: 'snapshot', tenant: t, profileId: 'p1' },
       { kind: 'snapshot', tenant: 'other', profileId: 'p1' },
     ]);
-  });
-});
-
-describe('lastWrittenPerProfile', () => {
-  it("keeps each profile's last write: an earlier one of the same chunk is never sent, so never checked", () => {
-    const w = (tenant: string, profileId: string, version: number | null) => ({ tenant, profileId, version });
-    expect(
-      lastWrittenPerProfile([
-        w('t', 'a', 3),
-        w('t', 'b', 1),
-        w('t', 'a', 5),
-        w('u', 'a', 2),
-        w('t', 'b', null),
-      ]),
-    ).toEqual([w('t', 'a', 5), w('t', 'b', null), w('u', 'a', 2)]);
   });
 });
