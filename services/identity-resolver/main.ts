@@ -78,7 +78,10 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
       compactOutputs: (outputs) => latestPerKey(outputs, topics.outputs.profiles),
       // Outputs acknowledged: first make sure the compacted topic ends with what Redis holds (another
       // writer may have appended an older version after ours), then release the stored outcomes a
-      // redelivery would have needed. Retried until it succeeds; the chunk commits only after it.
+      // redelivery would have needed. In that order: a crash after the release but before the guard's
+      // appends would leave a redelivery that re-sends (and so re-checks) only the survivor, never a
+      // loser whose older snapshot landed after its tombstone (the crash test finds exactly that).
+      // Retried until it succeeds; the chunk commits only after it.
       afterSend: async (messages) => {
         const { outcomeKeys, snapshots } = pending.of(messages);
         await reassertSnapshots(guard, snapshots);

@@ -72,11 +72,21 @@ export function assertKeyTenant(message: ConsumedMessage, tenant: string, messag
   }
 }
 
-/** The snapshots and tombstones among one event's outputs, for the snapshot guard. */
-export function writtenSnapshots(tenant: string, outputs: ResolverOutput[]): WrittenSnapshot[] {
-  return outputs
+/**
+ * What the snapshot guard checks for one event: the snapshots and tombstones among its outputs, and
+ * on a replay whose profile was merged away since, that profile too. Its first delivery wrote a
+ * snapshot of it; the replay writes today's survivor instead, so without this a crash between
+ * that first send and the guard's tombstone would leave the loser's old snapshot last on the topic.
+ */
+export function writtenSnapshots(outcome: IdentityOutcome, outputs: ResolverOutput[]): WrittenSnapshot[] {
+  const { tenant, profileId, version } = outcome;
+  const written: WrittenSnapshot[] = outputs
     .filter((o) => o.kind === 'profiles')
     .map((o) => ({ tenant, profileId: o.key, version: o.value === null ? null : o.value.version }));
+  const firstWritten = outcome.status === 'replayed' && profileId !== null && version !== null;
+  if (firstWritten && !written.some((w) => w.profileId === profileId))
+    written.push({ tenant, profileId, version });
+  return written;
 }
 
 /** One output's bytes, written as its kind's stream (null stays a tombstone). */
@@ -116,7 +126,7 @@ export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler
       deps.pending?.note(message, {
         outcomeKey:
           outcome.status === 'duplicate' ? undefined : outcomeKey(outcome.tenant, outcome.messageId),
-        snapshots: writtenSnapshots(outcome.tenant, outputs),
+        snapshots: writtenSnapshots(outcome, outputs),
       });
     }
     return Promise.all(

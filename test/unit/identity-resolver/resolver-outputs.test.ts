@@ -7,6 +7,7 @@ import {
   fromSnapshotRecord,
   toSnapshotRecord,
 } from '../../../services/identity-resolver/profile-snapshot-record';
+import { writtenSnapshots } from '../../../services/identity-resolver/resolver-handler';
 import { buildResolverOutputs, OUTPUT_STREAMS } from '../../../services/identity-resolver/resolver-outputs';
 
 const NOW = new Date('2025-02-01T00:00:00.000Z');
@@ -210,5 +211,47 @@ describe('profile snapshot record', () => {
   it('refuses a snapshot whose traits are not JSON', () => {
     const record = { ...toSnapshotRecord('shop', profile, NOW), traits: '{' };
     expect(() => fromSnapshotRecord(record)).toThrow(/traits is not valid JSON/);
+  });
+});
+
+describe('writtenSnapshots (what the snapshot guard checks)', () => {
+  it('names every snapshot and tombstone an event writes', () => {
+    expect(writtenSnapshots(outcome(), buildResolverOutputs(event, outcome()))).toEqual([
+      { tenant: 'shop', profileId: 'p-survivor', version: 3 },
+      { tenant: 'shop', profileId: 'p-loser', version: null },
+    ]);
+  });
+
+  it('also names the profile a replay first wrote when it has been merged away since', () => {
+    // First delivery wrote p-first at version 2; p-first was merged into p-survivor since, so the
+    // replay writes the survivor. The guard must still see p-first (and tombstone it).
+    const replay = outcome({
+      status: 'replayed',
+      duplicate: true,
+      profileId: 'p-first',
+      version: 2,
+      tombstones: [],
+    });
+    expect(writtenSnapshots(replay, buildResolverOutputs(event, replay))).toEqual([
+      { tenant: 'shop', profileId: 'p-survivor', version: 3 },
+      { tenant: 'shop', profileId: 'p-first', version: 2 },
+    ]);
+  });
+
+  it('adds nothing for a replay of a profile that is still live, nor for a duplicate', () => {
+    const live = outcome({ status: 'replayed', duplicate: true, tombstones: [] });
+    expect(writtenSnapshots(live, buildResolverOutputs(event, live)).map((w) => w.profileId)).toEqual([
+      'p-survivor',
+    ]);
+    const duplicate = outcome({
+      status: 'duplicate',
+      duplicate: true,
+      profileId: 'p-first',
+      version: null,
+      tombstones: [],
+    });
+    expect(
+      writtenSnapshots(duplicate, buildResolverOutputs(event, duplicate)).map((w) => w.profileId),
+    ).toEqual(['p-survivor']);
   });
 });
