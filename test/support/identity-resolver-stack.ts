@@ -114,4 +114,41 @@ export async function readDecoded<S extends z.ZodType>(
   );
 }
 
+/** A resolver of one test file's own: private topics, a publisher to its input, one tenant. */
+export interface ResolverTestBed {
+  topics: ResolverTestTopics;
+  publisher: EventPublisher;
+  resolver: RunningService;
+  /** Stops the resolver, then the publisher, then drops the topics. */
+  close(): Promise<void>;
+}
+
+export async function startResolverTestBed(
+  kafka: Kafka,
+  tenant: string,
+  name: string,
+  options: { identity?: IdentityRulesInput; keepOutcomes?: boolean } = {},
+): Promise<ResolverTestBed> {
+  const topics = await createResolverTopics(kafka, 1);
+  const publisher = await eventPublisher(kafka, topics.input);
+  let resolver: RunningService;
+  try {
+    resolver = await startTestResolver(topics, tenant, uniqueName(`cdp-identity-resolver-${name}`), options);
+  } catch (err) {
+    await publisher.producer.disconnect();
+    await dropResolverTopics(kafka, topics);
+    throw err;
+  }
+  return {
+    topics,
+    publisher,
+    resolver,
+    close: async () => {
+      await resolver.stop();
+      await publisher.producer.disconnect();
+      await dropResolverTopics(kafka, topics);
+    },
+  };
+}
+
 export { uniqueName };

@@ -5,7 +5,6 @@ import type Redis from 'ioredis';
 import { DLQ_HEADERS } from '../../../services/common/kafka/dead-letter';
 import { validateEvents } from '../../../services/common/events/event-producer';
 import { toRawEventRecord } from '../../../services/common/events/event-record';
-import type { RunningService } from '../../../services/common/runtime/service-definition';
 import {
   ingestionWarnings,
   type IngestionWarningRecord,
@@ -15,13 +14,10 @@ import { IdentityGraph } from '../../../services/identity-resolver/identity-grap
 import { DEFAULT_MAX_TRAITS_PER_PROFILE } from '../../../services/identity-resolver/identity-rules';
 import { deleteTenantKeys, testRedis, uniqueTenant } from '../../support/identity-graph-fixtures';
 import {
-  createResolverTopics,
-  dropResolverTopics,
-  eventPublisher,
   readDecoded,
-  startTestResolver,
-  uniqueName,
+  startResolverTestBed,
   type EventPublisher,
+  type ResolverTestBed,
   type ResolverTestTopics,
 } from '../../support/identity-resolver-stack';
 import { recordCount } from '../../support/raw-events';
@@ -35,23 +31,20 @@ let redis: Redis;
 let graph: IdentityGraph;
 let topics: ResolverTestTopics;
 let publisher: EventPublisher;
-let resolver: RunningService | undefined;
+let bed: ResolverTestBed | undefined;
 let resolvedSoFar = 0;
 
 beforeAll(async () => {
   redis = testRedis();
   graph = new IdentityGraph(redis);
-  topics = await createResolverTopics(kafka, 1);
-  publisher = await eventPublisher(kafka, topics.input);
-  resolver = await startTestResolver(topics, tenant, uniqueName('cdp-identity-resolver-bounds'));
+  bed = await startResolverTestBed(kafka, tenant, 'bounds');
+  ({ topics, publisher } = bed);
 });
 
 afterAll(async () => {
-  await resolver?.stop();
-  await publisher?.producer.disconnect();
+  await bed?.close();
   await deleteTenantKeys(redis, tenant);
   await redis.quit();
-  await dropResolverTopics(kafka, topics);
 });
 
 async function publishAndWait(events: Parameters<EventPublisher['publish']>[0]): Promise<void> {

@@ -6,15 +6,11 @@ import { validateEvents } from '../../../services/common/events/event-producer';
 import { toRawEventRecord } from '../../../services/common/events/event-record';
 import { rawEvents } from '../../../services/common/streams/raw-events';
 import { DLQ_HEADERS } from '../../../services/common/kafka/dead-letter';
-import type { RunningService } from '../../../services/common/runtime/service-definition';
 import { uniqueTenant } from '../../support/identity-graph-fixtures';
 import {
-  createResolverTopics,
-  dropResolverTopics,
-  eventPublisher,
-  startTestResolver,
-  uniqueName,
+  startResolverTestBed,
   type EventPublisher,
+  type ResolverTestBed,
   type ResolverTestTopics,
 } from '../../support/identity-resolver-stack';
 import { recordCount } from '../../support/raw-events';
@@ -26,18 +22,15 @@ const kafka = testKafka();
 const tenant = uniqueTenant('poison');
 let topics: ResolverTestTopics;
 let publisher: EventPublisher;
-let resolver: RunningService | undefined;
+let bed: ResolverTestBed | undefined;
 
 beforeAll(async () => {
-  topics = await createResolverTopics(kafka, 1);
-  publisher = await eventPublisher(kafka, topics.input);
-  resolver = await startTestResolver(topics, tenant, uniqueName('cdp-identity-resolver-poison'));
+  bed = await startResolverTestBed(kafka, tenant, 'poison');
+  ({ topics, publisher } = bed);
 });
 
 afterAll(async () => {
-  await resolver?.stop();
-  await publisher?.producer.disconnect();
-  await dropResolverTopics(kafka, topics);
+  await bed?.close();
 });
 
 /** A valid record of `messageId`, then bent the way a careless producer would write it. */

@@ -3,17 +3,13 @@
 // Simulated on the real stack: the resolver runs without its after-send clean-up and the same raw
 // record is consumed twice.
 import type Redis from 'ioredis';
-import type { RunningService } from '../../../services/common/runtime/service-definition';
 import { identityMerges } from '../../../services/common/streams/identity-merges';
 import { ingestionWarnings } from '../../../services/common/streams/ingestion-warnings';
 import { deleteTenantKeys, testRedis, uniqueTenant } from '../../support/identity-graph-fixtures';
 import {
-  createResolverTopics,
-  dropResolverTopics,
-  eventPublisher,
-  startTestResolver,
-  uniqueName,
+  startResolverTestBed,
   type EventPublisher,
+  type ResolverTestBed,
   type ResolverTestTopics,
 } from '../../support/identity-resolver-stack';
 import { recordCount } from '../../support/raw-events';
@@ -26,25 +22,20 @@ const tenant = uniqueTenant('redeliver');
 let redis: Redis;
 let topics: ResolverTestTopics;
 let publisher: EventPublisher;
-let resolver: RunningService | undefined;
+let bed: ResolverTestBed | undefined;
 
 const at = (second: number) => new Date(Date.UTC(2025, 0, 1, 12, 0, second)).toISOString();
 
 beforeAll(async () => {
   redis = testRedis();
-  topics = await createResolverTopics(kafka, 1);
-  publisher = await eventPublisher(kafka, topics.input);
-  resolver = await startTestResolver(topics, tenant, uniqueName('cdp-identity-resolver-redeliver'), {
-    keepOutcomes: true,
-  });
+  bed = await startResolverTestBed(kafka, tenant, 'redeliver', { keepOutcomes: true });
+  ({ topics, publisher } = bed);
 });
 
 afterAll(async () => {
-  await resolver?.stop();
-  await publisher?.producer.disconnect();
+  await bed?.close();
   await deleteTenantKeys(redis, tenant);
   await redis.quit();
-  await dropResolverTopics(kafka, topics);
 });
 
 async function untilResolved(count: number): Promise<void> {
