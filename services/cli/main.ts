@@ -1,6 +1,7 @@
 // The `cdp` command.
 import { Command } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../common/config';
+import { action } from './cli-action';
+import { registerDefinitionCommands } from './commands/definitions-command';
 import { demoCommand } from './commands/demo-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
@@ -8,28 +9,6 @@ import { profileGet } from './commands/profile-command';
 import { runCommand } from './commands/run-command';
 import { down, status, up } from './commands/stack-commands';
 import { topicsApply, topicsList } from './commands/topics-command';
-
-function action(run: (config: Config, ...args: string[]) => Promise<number> | number) {
-  return async (...args: unknown[]) => {
-    let config: Config;
-    try {
-      config = loadConfig();
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`cdp: ${err.message}\n`);
-        process.exit(2);
-      }
-      throw err;
-    }
-    try {
-      const code = await run(config, ...args.filter((a): a is string => typeof a === 'string'));
-      process.exit(code);
-    } catch (err) {
-      process.stderr.write(`cdp: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    }
-  };
-}
 
 const program = new Command('cdp').description('Customer data platform core').showHelpAfterError();
 
@@ -83,6 +62,9 @@ identity
     'append the current Redis state of every profile whose last snapshot on cdp.profiles.v1 is behind it',
   )
   .action((options: { tenant?: string }) => action((config) => identityRepairSnapshots(config, options))());
+registerDefinitionCommands(program, { command: 'segments', kinds: ['segment', 'computed_trait'] });
+registerDefinitionCommands(program, { command: 'destinations', kinds: ['destination'] });
+registerDefinitionCommands(program, { command: 'journeys', kinds: ['journey'] });
 program
   .command('demo')
   .description('send a seeded sample shop through the whole pipeline and show the results')

@@ -12,6 +12,7 @@
 //
 // Every stored trait keeps the timestamp of the event that wrote it: last writer wins by event
 // time, not by arrival, and merges combine two profiles' entries with the same rule.
+import { canonicalJson } from '../common/events/canonical-json';
 import { isJsonObject } from '../common/events/json-object';
 import type { IdentityEventInput, IdentityWarning } from './identity-event';
 import { LONE_SURROGATE } from './normalize-identifier';
@@ -34,21 +35,11 @@ export interface TraitEntry {
   value?: string;
 }
 
+export { canonicalJson };
+
 export const MAX_TRAIT_NAME_LENGTH = 256;
 
 const PRECEDENCE: Record<TraitKind, number> = { set_once: 0, set: 1, unset: 2 };
-
-/** JSON with object keys sorted, so equal values have equal text (compared as strings in Lua). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (isJsonObject(value)) {
-    const keys = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null) ?? 'null';
-}
 
 export function extractTraitOperations(event: IdentityEventInput): {
   operations: TraitOperation[];

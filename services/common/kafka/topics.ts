@@ -10,6 +10,9 @@ export const TOPICS = {
   ingestionWarnings: 'cdp.ingestion.warnings.v1',
   eventsDlq: 'cdp.events.dlq.v1',
   segmentMembership: 'cdp.segments.membership.v1',
+  computedTraitChanges: 'cdp.segments.computed.v1',
+  journeyActions: 'cdp.journeys.actions.v1',
+  definitions: 'cdp.definitions.v1',
   privacyRequests: 'cdp.privacy.requests.v1',
   privacyReceipts: 'cdp.privacy.receipts.v1',
 } as const;
@@ -82,6 +85,10 @@ export function topicDefinitions(config: Pick<Config, 'CDP_TOPIC_PARTITIONS'>): 
     { name: TOPICS.ingestionWarnings, partitions: p, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
     { name: TOPICS.eventsDlq, partitions: p, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
     { name: TOPICS.segmentMembership, partitions: p, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
+    { name: TOPICS.computedTraitChanges, partitions: p, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
+    { name: TOPICS.journeyActions, partitions: p, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
+    // Few, small records read whole by every service at start: one partition keeps them in one order.
+    { name: TOPICS.definitions, partitions: 1, cleanupPolicy: 'compact', retentionMs: -1 },
     { name: TOPICS.privacyRequests, partitions: p, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
     { name: TOPICS.privacyReceipts, partitions: p, cleanupPolicy: 'delete', retentionMs: 365 * DAY_MS },
   ];

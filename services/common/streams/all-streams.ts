@@ -1,6 +1,9 @@
 // Every stream of the platform, one per topic in kafka/topics.ts (a test keeps the two lists equal).
+import { computedTraitChanges } from './computed-traits';
 import { deadLetters } from './dead-letters';
+import { definitions } from './definitions';
 import { identityMerges } from './identity-merges';
+import { journeyActions } from './journey-actions';
 import { ingestionWarnings } from './ingestion-warnings';
 import { privacyReceipts } from './privacy-receipts';
 import { privacyRequests } from './privacy-requests';
@@ -20,6 +23,9 @@ export const ALL_STREAMS: readonly Stream[] = [
   ingestionWarnings,
   deadLetters,
   segmentMembership,
+  computedTraitChanges,
+  journeyActions,
+  definitions,
   privacyRequests,
   privacyReceipts,
 ];

@@ -6,6 +6,8 @@ import { avroInt, avroLong, defineStream, epochMillis } from './stream';
 export const MEMBERSHIP_STATUSES = ['entered', 'exited'] as const;
 
 export const segmentMembershipRecordSchema = z.object({
+  /** Deterministic (tenant, segment, profile, version): the idempotency id downstream. */
+  changeId: z.string(),
   tenant: z.string(),
   segmentId: z.string(),
   profileId: z.string(),
@@ -22,5 +24,6 @@ export const segmentMembership = defineStream({
   name: 'segmentMembership',
   topic: TOPICS.segmentMembership,
   record: segmentMembershipRecordSchema,
-  key: (record) => `${record.tenant}:${record.segmentId}:${record.profileId}`,
+  // By profile, so one profile's entries and exits (of every segment) stay in order.
+  key: (record) => `${record.tenant}:${record.profileId}`,
 });
