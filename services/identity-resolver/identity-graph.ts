@@ -14,7 +14,7 @@ import {
 import { DEFAULT_IDENTITY_RULES, OTHER_TYPES, type IdentityRules } from './identity-rules';
 import { loadLuaScript, runLuaScript, type LuaScript } from './lua-scripts';
 import { prepareResolution, type ResolutionRequest } from './prepare-resolution';
-import { identifierIndexKey, outcomeKey, tenantPrefix } from './redis-keys';
+import { identifierIndexKey, outcomeKey, tenantOfKey, tenantPrefix } from './redis-keys';
 import { encodeTraitEntry } from './trait-operations';
 
 /** Keys per UNLINK: one round trip per chunk of a consumed batch, never one huge command. */
@@ -64,6 +64,7 @@ export class IdentityGraph {
   private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-2.lua');
   private readonly getScript: LuaScript = loadLuaScript('get-profile-1.lua');
   private readonly restoreScript: LuaScript = loadLuaScript('restore-profile-1.lua');
+  private readonly releaseScript: LuaScript = loadLuaScript('release-outcomes-1.lua');
 
   constructor(
     private readonly redis: Redis,
@@ -149,6 +150,39 @@ export class IdentityGraph {
       });
     }
     return outcomeFromLua(reply, { tenant, messageId, refused, warnings, now: at });
+  }
+
+  /**
+   * After a chunk's outputs are acknowledged: per tenant, one script checks that no snapshot the
+   * chunk wrote was overtaken in Redis and, when none was, releases that tenant's outcomes (all
+   * tenants in one round trip). Returns the tenants where a snapshot was behind: their outcomes
+   * are kept, for the caller to run the full snapshot guard and release afterwards.
+   */
+  async releaseOutcomesIfSnapshotsCurrent(
+    written: readonly { tenant: string; profileId: string; version: number | null }[],
+    outcomeKeys: readonly string[],
+  ): Promise<Set<string>> {
+    const byTenant = new Map<string, { written: [string, number][]; outcomes: string[] }>();
+    const entry = (tenant: string) => {
+      let e = byTenant.get(tenant);
+      if (e === undefined) byTenant.set(tenant, (e = { written: [], outcomes: [] }));
+      return e;
+    };
+    for (const w of written) entry(w.tenant).written.push([w.profileId, w.version ?? -1]);
+    for (const key of outcomeKeys) entry(tenantOfKey(key)).outcomes.push(key);
+    const tenants = [...byTenant.keys()];
+    // Issued together, ioredis pipelines them on one connection: one round trip for all tenants.
+    const replies = await Promise.all(
+      tenants.map((tenant) =>
+        runLuaScript(
+          this.redis,
+          this.releaseScript,
+          [identifierIndexKey(tenant)],
+          [JSON.stringify({ prefix: tenantPrefix(tenant), ...byTenant.get(tenant) })],
+        ),
+      ),
+    );
+    return new Set(tenants.filter((_, i) => Number(replies[i]) > 0));
   }
 
   /**

@@ -14,6 +14,7 @@ import { parseIdentityRules, type IdentityRules } from './identity-rules';
 import { PendingOutputs } from './pending-outputs';
 import { createResolverHandler, type ResolverTopics } from './resolver-handler';
 import { OUTPUT_STREAMS, type OutputKind } from './resolver-outputs';
+import { tenantOfKey } from './redis-keys';
 import { reassertSnapshots, type SnapshotGuardDeps } from './snapshot-guard';
 
 export const RESOLVER_GROUP_ID = 'cdp-identity-resolver';
@@ -82,10 +83,21 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
       // appends would leave a redelivery that re-sends (and so re-checks) only the survivor, never a
       // loser whose older snapshot landed after its tombstone (the crash test finds exactly that).
       // Retried until it succeeds; the chunk commits only after it.
+      // The usual case, no snapshot overtaken, takes one round trip for check and release together.
       afterSend: async (messages) => {
         const { outcomeKeys, snapshots } = pending.of(messages);
-        await reassertSnapshots(guard, snapshots);
-        if (!options.keepOutcomes) await graph.forgetOutcomes(outcomeKeys);
+        if (options.keepOutcomes) {
+          await reassertSnapshots(guard, snapshots);
+        } else {
+          const behind = await graph.releaseOutcomesIfSnapshotsCurrent(snapshots, outcomeKeys);
+          if (behind.size > 0) {
+            await reassertSnapshots(
+              guard,
+              snapshots.filter((w) => behind.has(w.tenant)),
+            );
+            await graph.forgetOutcomes(outcomeKeys.filter((k) => behind.has(tenantOfKey(k))));
+          }
+        }
         pending.release(messages);
       },
       health: async () => ({ ok: redis.status === 'ready', detail: { redis: redis.status } }),

@@ -22,6 +22,13 @@ export function tenantPrefix(tenant: string): string {
   return `{t:${tenant}}`;
 }
 
+/** The tenant of a key of this layout (`{t:<tenant>}:...`). */
+export function tenantOfKey(key: string): string {
+  const end = key.indexOf('}');
+  if (!key.startsWith('{t:') || end < 0) throw new Error(`not a tenant key: ${key}`);
+  return key.slice(3, end);
+}
+
 export function identifierIndexKey(tenant: string): string {
   return `${tenantPrefix(tenant)}:idx`;
 }

@@ -497,3 +497,39 @@ test('invalid envelopes are rejected with a reason, not thrown', async () => {
   );
   expect(noId).toMatchObject({ status: 'rejected', reason: 'messageId is required' });
 });
+
+test('outcomes are released with the snapshot check only when no written snapshot was overtaken', async () => {
+  const first = await send({ type: 'identify', userId: 'carol', traits: { plan: 'free' }, at: 1 });
+  const later = await send({ type: 'identify', userId: 'carol', traits: { plan: 'pro' }, at: 2 });
+  await send({ type: 'identify', anonymousId: 'carol-phone', at: 1 });
+  const merge = await send({ type: 'identify', userId: 'carol', anonymousId: 'carol-phone', at: 3 });
+  const loser = merge.tombstones[0]!.profileId;
+  const stored = async (...ids: string[]) =>
+    Promise.all(ids.map(async (id) => redis.exists(outcomeKey(tenant, id))));
+  const carol = first.profileId!;
+  const current = (await graph.getProfile(tenant, carol))!.version;
+
+  // Written an older version: behind, nothing released.
+  const behind = await graph.releaseOutcomesIfSnapshotsCurrent(
+    [{ tenant, profileId: carol, version: first.version }],
+    [outcomeKey(tenant, first.messageId), outcomeKey(tenant, later.messageId)],
+  );
+  expect([...behind]).toEqual([tenant]);
+  expect(await stored(first.messageId, later.messageId)).toEqual([1, 1]);
+
+  // A snapshot (not a tombstone) written for a profile merged away since: behind too.
+  expect(
+    await graph.releaseOutcomesIfSnapshotsCurrent([{ tenant, profileId: loser, version: 1 }], []),
+  ).toEqual(new Set([tenant]));
+
+  // The current version and the loser's tombstone: current, and the outcomes are gone.
+  const released = await graph.releaseOutcomesIfSnapshotsCurrent(
+    [
+      { tenant, profileId: carol, version: current },
+      { tenant, profileId: loser, version: null },
+    ],
+    [outcomeKey(tenant, first.messageId), outcomeKey(tenant, later.messageId)],
+  );
+  expect(released.size).toBe(0);
+  expect(await stored(first.messageId, later.messageId)).toEqual([0, 0]);
+});
