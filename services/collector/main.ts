@@ -4,6 +4,7 @@ import { AvroCodec } from '../common/codec/avro-codec';
 import type { Config } from '../common/config';
 import { createEventProducer } from '../common/events/event-producer';
 import { createKafka } from '../common/kafka/kafka-client';
+import { kafkaProbe } from '../common/kafka/kafka-probe';
 import { createProducer } from '../common/kafka/producer';
 import { TOPICS } from '../common/kafka/topics';
 import type { Logger } from '../common/logger';
@@ -38,6 +39,7 @@ export async function startCollector(
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
   const sender = coalescedSender(producer, { maxQueuedBytes: config.CDP_COLLECTOR_MAX_QUEUED_BYTES });
   const events = createEventProducer({ codec, producer: sender, topic: overrides.topic });
+  const probe = kafkaProbe(kafka, events.topic);
   const app = await buildCollectorApp({
     tenants,
     publish: (batch) => events.publish(batch),
@@ -65,8 +67,11 @@ export async function startCollector(
     stop: async () => {
       await app.close();
       await producer.disconnect();
+      await probe.close();
     },
-    healthy: async () => true,
+    // Ready while Kafka takes events: otherwise every request would be answered 503.
+    healthy: async () => (await probe.check()).ok,
+    health: () => probe.check(),
   };
 }
 

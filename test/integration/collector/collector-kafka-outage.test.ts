@@ -47,10 +47,17 @@ it('answers 503 while Kafka is down and loses nothing once it is back', async ()
   const post = (body: unknown) =>
     fetch(`${host}/v1/track`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
 
-  // Up: accepted.
+  // Up: accepted, and /healthz says so.
   expect((await post({ userId: 'u-before', event: 'Before', messageId: 'before-1' })).status).toBe(200);
+  expect(await collector.health!()).toMatchObject({ ok: true, detail: { kafka: 'reachable' } });
 
   await broker.stop();
+  // Not ready while Kafka is down, even with no request failing meanwhile.
+  const unhealthy = await waitFor('the collector to report Kafka down', async () => {
+    const report = await collector!.health!();
+    return report.ok ? undefined : report;
+  });
+  expect(String(unhealthy.detail?.kafka)).toMatch(/unreachable|no answer|without a leader/);
   const down = await post({ userId: 'u-down', event: 'During', messageId: 'down-raw-1' });
   expect(down.status).toBe(503);
   expect(down.headers.get('retry-after')).toBe('1');
@@ -79,6 +86,9 @@ it('answers 503 while Kafka is down and loses nothing once it is back', async ()
 
   await broker.start();
   await analytics.closeAndFlush({ timeout: 180_000 });
+  await waitFor('the collector to report Kafka back', async () =>
+    (await collector!.health!()).ok ? true : undefined,
+  );
 
   expect(failed).toEqual([]);
   expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
