@@ -4,6 +4,7 @@ import { action } from './cli-action';
 import { registerDefinitionCommands } from './commands/definitions-command';
 import { demoCommand } from './commands/demo-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
+import { keysCreate } from './commands/keys-command';
 import { migrateCommand } from './commands/migrate-command';
 import { profileGet } from './commands/profile-command';
 import { runCommand } from './commands/run-command';
@@ -41,6 +42,17 @@ profile
   // Options are bound here: action() passes only the string arguments on.
   .action((identifier: string, options: { tenant: string; json?: boolean }) =>
     action((config) => profileGet(config, identifier, options))(),
+  );
+program
+  .command('keys')
+  .description('API keys')
+  .command('create')
+  .requiredOption('--tenant <tenant>', 'tenant id')
+  .option('--read', 'a read key for the profile API')
+  .option('--json', 'print {"tenant", "key", "kind"}')
+  .description('create a key; it is printed once and only its SHA-256 is stored in the tenants file')
+  .action((options: { tenant: string; read?: boolean; json?: boolean }) =>
+    action((config) => keysCreate(config, options))(),
   );
 const identity = program.command('identity').description('the identity graph');
 identity

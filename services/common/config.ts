@@ -83,6 +83,11 @@ export const configSchema = z.object({
   CDP_COLLECTOR_RETRY_AFTER_SECONDS: positiveInt.default(5),
   // Encoded events that may wait behind the Kafka send in flight; past it requests get 503.
   CDP_COLLECTOR_MAX_QUEUED_BYTES: positiveInt.default(16 * 1024 * 1024),
+  CDP_PROFILE_API_HOST: z.string().default('127.0.0.1'),
+  CDP_PROFILE_API_PORT: port.default(8090),
+  // Per read key: a token bucket refilled at this rate (requests/s) holding at most BURST; 0 turns it off.
+  CDP_PROFILE_API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(500),
+  CDP_PROFILE_API_RATE_LIMIT_BURST: positiveInt.default(1000),
   CDP_LOCAL_KAFKA_CONTROLLER_PORT: port.default(9093),
   CDP_LOCAL_CLICKHOUSE_TCP_PORT: port.default(9000),
 });

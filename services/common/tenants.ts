@@ -1,5 +1,6 @@
-// Tenants and their write keys, from the JSON file named by CDP_TENANTS_FILE. Each tenant may carry
-// identity rules that the identity resolver validates with its own schema.
+// Tenants, their write keys and hashed read keys, from the JSON file named by CDP_TENANTS_FILE. Each
+// tenant may carry identity rules that the identity resolver validates with its own schema.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -16,6 +17,8 @@ export const tenantSchema = z.object({
   id: tenantId,
   writeKeys: z.array(z.string().min(8, 'write keys must be at least 8 characters')).min(1),
   identity: z.unknown().optional(),
+  /** SHA-256 (hex) of each read key of the profile API: the keys themselves are never stored. */
+  readKeyHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')).optional(),
 });
 
 export const tenantsFileSchema = z
@@ -44,7 +47,30 @@ export const tenantsFileSchema = z
         keys.set(k, t.id);
       });
     });
+    checkReadKeyHashes(file.tenants, ctx);
   });
+
+/** A read key belongs to one tenant and is never also a write key (a write key must not read). */
+function checkReadKeyHashes(tenants: readonly z.infer<typeof tenantSchema>[], ctx: z.RefinementCtx): void {
+  const writeKeyHashes = new Set(tenants.flatMap((t) => t.writeKeys.map((k) => sha256Hex(k))));
+  const owners = new Map<string, string>();
+  tenants.forEach((t, i) => {
+    (t.readKeyHashes ?? []).forEach((h, j) => {
+      const path = ['tenants', i, 'readKeyHashes', j];
+      const owner = owners.get(h);
+      if (owner !== undefined && owner !== t.id)
+        ctx.addIssue({ code: 'custom', path, message: `read key already used by tenant '${owner}'` });
+      if (writeKeyHashes.has(h))
+        ctx.addIssue({ code: 'custom', path, message: 'is the hash of a write key; read keys are separate' });
+      owners.set(h, t.id);
+    });
+  });
+}
+
+/** How a read key is stored and looked up: SHA-256, hex. */
+export function sha256Hex(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
 
 export type Tenant = z.infer<typeof tenantSchema>;
 export type TenantsFile = z.infer<typeof tenantsFileSchema>;

@@ -2,10 +2,9 @@
 import type { Config } from '../../common/config';
 import { createRedis } from '../../common/redis/redis-client';
 import { loadTenants } from '../../common/tenants';
-import { normalizeIdentifier } from '../../identity-resolver/extract-identifiers';
 import { IdentityGraph } from '../../identity-resolver/identity-graph';
 import type { ProfileSnapshot } from '../../identity-resolver/identity-outcome';
-import { parseIdentityRules } from '../../identity-resolver/identity-rules';
+import { lookupProfile } from '../../identity-resolver/profile-lookup';
 
 export interface ProfileGetOptions {
   tenant?: string;
@@ -55,24 +54,19 @@ export async function profileGet(
     );
     return 2;
   }
-  // The tenant's rules decide normalization (e.g. phoneDefaultRegion), as they did when resolving.
-  const rules = parseIdentityRules(tenant.identity, tenant.id);
-  const normalized = normalizeIdentifier(identifier, rules);
-  if (!normalized.ok) {
-    process.stderr.write(`cdp profile get: ${normalized.reason}\n`);
-    return 2;
-  }
   const redis = createRedis(config.CDP_REDIS_URL, 'cdp-cli');
   try {
-    const profile = await new IdentityGraph(redis).getProfileByIdentifier(
-      tenantId,
-      normalized.identifier,
-      rules,
-    );
-    if (profile === null) {
+    // The tenant's rules decide normalization (e.g. phoneDefaultRegion), as they did when resolving.
+    const found = await lookupProfile(new IdentityGraph(redis), tenant, identifier);
+    if (found.status === 'invalid') {
+      process.stderr.write(`cdp profile get: ${found.reason}\n`);
+      return 2;
+    }
+    if (found.status === 'not_found') {
       process.stderr.write(`cdp profile get: no profile has ${identifier} in tenant ${tenantId}\n`);
       return 1;
     }
+    const profile = found.profile;
     console.log(
       options.json ? JSON.stringify(profileJson(tenantId, profile)) : formatProfile(tenantId, profile),
     );

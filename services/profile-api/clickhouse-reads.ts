@@ -1,0 +1,95 @@
+// The profile API's two ClickHouse reads: a profile's events (events_resolved, so events sent before
+// a merge belong to the survivor) and its current segment memberships.
+import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import { encodeCursor, eventsSql, segmentsSql, type EventsQuery } from './events-query';
+
+export interface ProfileEvent {
+  message_id: string;
+  type: string;
+  event: string;
+  name: string;
+  /** ISO 8601 (seconds: the precision ClickHouse keeps). */
+  timestamp: string;
+  received_at: string;
+  properties: unknown;
+  traits: unknown;
+  context: unknown;
+}
+
+export interface EventsPage {
+  events: ProfileEvent[];
+  /** null on the last page. */
+  next_cursor: string | null;
+}
+
+interface EventRow {
+  message_id: string;
+  type: string;
+  event: string;
+  name: string;
+  ts: number;
+  received: number;
+  properties: string;
+  traits: string;
+  context: string;
+}
+
+const iso = (epochSeconds: number): string =>
+  new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+
+/** The sink writes these columns with JSON.stringify, or '' when the event had none (null here). */
+function json(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  const rs = await client.query({ query, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+export async function readEventsPage(client: ClickHouseClient, q: EventsQuery): Promise<EventsPage> {
+  const found = await rows<EventRow>(client, eventsSql(q));
+  const page = found.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    events: page.map((r) => ({
+      message_id: r.message_id,
+      type: r.type,
+      event: r.event,
+      name: r.name,
+      timestamp: iso(Number(r.ts)),
+      received_at: iso(Number(r.received)),
+      properties: json(r.properties),
+      traits: json(r.traits),
+      context: json(r.context),
+    })),
+    next_cursor:
+      found.length > q.limit && last !== undefined
+        ? encodeCursor({ ts: Number(last.ts), messageId: last.message_id, since: q.since })
+        : null,
+  };
+}
+
+export interface SegmentMembership {
+  segment_id: string;
+  /** When the profile's current membership began (ISO 8601). */
+  entered_at: string;
+}
+
+export async function readSegments(
+  client: ClickHouseClient,
+  database: string,
+  tenant: string,
+  profileId: string,
+): Promise<SegmentMembership[]> {
+  const found = await rows<{ segment_id: string; changed: number }>(
+    client,
+    segmentsSql(database, tenant, profileId),
+  );
+  return found.map((r) => ({ segment_id: r.segment_id, entered_at: iso(Number(r.changed)) }));
+}

@@ -1,0 +1,249 @@
+// The HTTP edge of the profile API: auth, rate limit and the three read routes on fastify. Routes
+// translate HTTP to the graph and ClickHouse reads and back; their zod schemas are the contract.
+import fastifySwagger from '@fastify/swagger';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import type { LiveTenants } from '../common/live-tenants';
+import type { Logger } from '../common/logger';
+import { sha256Hex, type Tenant } from '../common/tenants';
+import type { IdentityGraph } from '../identity-resolver/identity-graph';
+import type { ProfileSnapshot } from '../identity-resolver/identity-outcome';
+import { lookupProfile, type ProfileLookup } from '../identity-resolver/profile-lookup';
+import { readEventsPage, readSegments } from './clickhouse-reads';
+import { DEFAULT_EVENTS_WINDOW_SECONDS, decodeCursor } from './events-query';
+import type { ProfileExtras } from './profile-extras';
+import {
+  errorResponses,
+  eventsQuery,
+  eventsResponse,
+  profileIdParams,
+  profileParams,
+  profileQuery,
+  profileResponse,
+  segmentsResponse,
+  type ProfileField,
+} from './profile-api-schemas';
+import { readAtLeast } from './read-at-least';
+import { bearerKey, tenantOfReadKey } from './read-keys';
+import { TokenBuckets } from './token-bucket';
+
+export interface ProfileApiOptions {
+  tenants: LiveTenants;
+  graph: IdentityGraph;
+  clickhouse: ClickHouseClient;
+  database: string;
+  extras: ProfileExtras;
+  rateLimit: { perSecond: number; burst: number };
+  /** How long ?min_version may wait (1 s) and how often it polls the graph meanwhile. */
+  minVersionWaitMs?: number;
+  minVersionPollMs?: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export const OPENAPI_PATH = '/openapi.json';
+
+function fail(reply: FastifyReply, status: number, error: string, message: string) {
+  return reply.code(status).send({ error, message });
+}
+
+export async function buildProfileApiApp(options: ProfileApiOptions): Promise<FastifyInstance> {
+  const now = options.now ?? Date.now;
+  const waitMs = options.minVersionWaitMs ?? 1000;
+  const pollMs = options.minVersionPollMs ?? 10;
+  const buckets = new TokenBuckets(options.rateLimit.perSecond, options.rateLimit.burst, now);
+  // The tenant a request's key authenticated, set by the auth hook before any /v1 handler runs.
+  const tenantOf = new WeakMap<FastifyRequest, Tenant>();
+  const loggerInstance: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance,
+    // A lookup is cheap; a log line per request would cost more than it.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'CDP profile API',
+        description: 'Reads unified profiles, their events and segments. Bearer read keys per tenant.',
+        version: '1.0.0',
+      },
+      components: { securitySchemes: { readKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ readKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err.validation !== undefined) return fail(reply, 400, 'bad_request', err.message);
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
+      return fail(reply, err.statusCode, 'bad_request', err.message);
+    request.log.error({ err, url: request.url }, 'profile API request failed');
+    return fail(reply, 500, 'internal', 'the request failed inside the profile API; see its log');
+  });
+  app.setNotFoundHandler((request, reply) =>
+    fail(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`),
+  );
+
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, () => app.swagger());
+
+  await app.register((v1, _opts, done) => {
+    v1.addHook('onRequest', async (request, reply) => {
+      const key = bearerKey(request.headers.authorization);
+      if (key === undefined)
+        return fail(reply, 401, 'unauthorized', 'send a read key as Authorization: Bearer <key>');
+      const keyHash = sha256Hex(key);
+      // An unknown key may have been created a moment ago: look at the tenants file before refusing.
+      const tenant =
+        tenantOfReadKey(options.tenants.current(), keyHash) ??
+        tenantOfReadKey(options.tenants.current(true), keyHash);
+      if (tenant === undefined)
+        return fail(reply, 401, 'unauthorized', 'unknown read key (write keys cannot read profiles)');
+      const rate = buckets.take(keyHash);
+      if (!rate.allowed) {
+        void reply.header('retry-after', String(rate.retryAfterSeconds));
+        return fail(
+          reply,
+          429,
+          'rate_limited',
+          `too many requests for this key; retry in ${rate.retryAfterSeconds} s`,
+        );
+      }
+      tenantOf.set(request, tenant);
+      return undefined;
+    });
+    const routes = v1.withTypeProvider<ZodTypeProvider>();
+    const tenantFor = (request: FastifyRequest): Tenant => {
+      const tenant = tenantOf.get(request);
+      if (tenant === undefined) throw new Error('profile API: route reached without an authenticated tenant');
+      return tenant;
+    };
+
+    routes.get(
+      '/v1/profiles/:identifier',
+      {
+        schema: {
+          summary: 'The live profile holding an identifier',
+          params: profileParams,
+          querystring: profileQuery,
+          response: { 200: profileResponse, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantFor(request);
+        const first = await lookupProfile(options.graph, tenant, request.params.identifier);
+        if (first.status === 'invalid') return fail(reply, 400, 'invalid_identifier', first.reason);
+        // Later polls (only with ?min_version) read the same normalized identifier again.
+        let pending: ProfileLookup | undefined = first;
+        const read = async (): Promise<ProfileSnapshot | null> => {
+          const found = pending ?? (await lookupProfile(options.graph, tenant, first.identifier));
+          pending = undefined;
+          return found.status === 'found' ? found.profile : null;
+        };
+        const { min_version: minVersion, fields } = request.query;
+        const { value: profile, met } = await readAtLeast(read, minVersion, { waitMs, pollMs, now });
+        if (profile === null)
+          return fail(reply, 404, 'not_found', `no profile has ${first.identifier} in this tenant`);
+        const wanted = new Set<ProfileField>(fields ?? []);
+        const want = (f: ProfileField) => fields === undefined || wanted.has(f);
+        const extras =
+          want('computed') || want('segments') || want('consent')
+            ? await options.extras.read(tenant.id, profile.profileId)
+            : undefined;
+        if (minVersion !== undefined) void reply.header('x-min-version-met', String(met));
+        return {
+          profile_id: profile.profileId,
+          ...(want('identifiers') && { identifiers: profile.identifiers }),
+          ...(want('traits') && { traits: profile.traits }),
+          ...(want('computed') && { computed: extras?.computed ?? {} }),
+          ...(want('segments') && { segments: extras?.segments ?? [] }),
+          ...(want('consent') && { consent: extras?.consent ?? {} }),
+          version: profile.version,
+          ...(want('first_seen') && { first_seen: profile.firstSeen }),
+          ...(want('last_seen') && { last_seen: profile.lastSeen }),
+          ...(minVersion !== undefined && { min_version_met: met }),
+        };
+      },
+    );
+
+    routes.get(
+      '/v1/profiles/:id/events',
+      {
+        schema: {
+          summary: "A profile's events, newest first (events of merged-away profiles included)",
+          params: profileIdParams,
+          querystring: eventsQuery,
+          response: { 200: eventsResponse, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantFor(request);
+        const { limit, cursor, event, since } = request.query;
+        const after = cursor === undefined ? undefined : decodeCursor(cursor);
+        if (cursor !== undefined && after === undefined)
+          return fail(reply, 400, 'bad_request', 'cursor is not one this API returned');
+        const profile = await options.graph.getProfile(tenant.id, request.params.id);
+        if (profile === null)
+          return fail(reply, 404, 'not_found', `no profile ${request.params.id} in this tenant`);
+        // A cursor keeps the window of its first page, so pages never shift while paging.
+        const windowStart =
+          after?.since ??
+          (since !== undefined
+            ? Math.floor(Date.parse(since) / 1000)
+            : Math.floor(now() / 1000) - DEFAULT_EVENTS_WINDOW_SECONDS);
+        const page = await readEventsPage(options.clickhouse, {
+          database: options.database,
+          tenant: tenant.id,
+          profileId: profile.profileId,
+          since: Math.max(0, windowStart),
+          limit,
+          event,
+          after,
+        });
+        return { profile_id: profile.profileId, ...page };
+      },
+    );
+
+    routes.get(
+      '/v1/profiles/:id/segments',
+      {
+        schema: {
+          summary: 'The segments a profile is in, with when it entered each',
+          params: profileIdParams,
+          response: { 200: segmentsResponse, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantFor(request);
+        const profile = await options.graph.getProfile(tenant.id, request.params.id);
+        if (profile === null)
+          return fail(reply, 404, 'not_found', `no profile ${request.params.id} in this tenant`);
+        const segments = await readSegments(
+          options.clickhouse,
+          options.database,
+          tenant.id,
+          profile.profileId,
+        );
+        return { profile_id: profile.profileId, segments };
+      },
+    );
+    done();
+  });
+  return app;
+}
