@@ -1,4 +1,4 @@
-// The profile API's two ClickHouse reads: a profile's events (events_resolved, so events sent before
+// The profile API's two ClickHouse reads: a profile's events (mapped through profile_overrides like events_resolved, so events sent before
 // a merge belong to the survivor) and its current segment memberships.
 import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { encodeCursor, eventsSql, segmentsSql, type EventsQuery } from './events-query';

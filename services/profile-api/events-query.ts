@@ -53,10 +53,17 @@ export interface EventsQuery {
 
 /** Newest first; one row more than `limit` so the caller knows whether a next page exists. */
 export function eventsSql(q: EventsQuery): string {
+  const db = sqlIdentifier(q.database);
+  const tenant = sqlString(q.tenant);
+  const profile = sqlString(q.profileId);
+  // The profile's own events and those of every profile merged into it, as events_resolved maps
+  // them, but read from the events table itself: ClickHouse 18.16 does not push these filters
+  // into the view's FINAL subqueries, so the view would read every event of every tenant.
   const where = [
-    `tenant = ${sqlString(q.tenant)}`,
-    `profile_id = ${sqlString(q.profileId)}`,
+    `tenant = ${tenant}`,
     `timestamp >= toDateTime(${sqlNumber(q.since)})`,
+    `profile_id IN (SELECT old_profile_id FROM ${db}.profile_overrides FINAL ` +
+      `WHERE tenant = ${tenant} AND override_profile_id = ${profile} UNION ALL SELECT ${profile})`,
   ];
   if (q.event !== undefined) where.push(`event = ${sqlString(q.event)}`);
   if (q.after !== undefined) {
@@ -67,7 +74,7 @@ export function eventsSql(q: EventsQuery): string {
   return [
     'SELECT message_id, type, event, name, toUInt32(timestamp) AS ts, toUInt32(received_at) AS received,',
     '  properties, traits, context',
-    `FROM ${sqlIdentifier(q.database)}.events_resolved`,
+    `FROM ${db}.events FINAL`,
     `WHERE ${where.join('\n  AND ')}`,
     'ORDER BY timestamp DESC, message_id DESC',
     `LIMIT ${sqlNumber(q.limit + 1)}`,

@@ -252,6 +252,22 @@ describe('events and segments from ClickHouse', () => {
         row('m4', 'Viewed', 14_400),
         row('old', 'Viewed', 20 * 24 * 3600),
         { ...row('other-tenant', 'Viewed', 60), tenant: tenantB },
+        // Sent by a device profile merged into this one since: it belongs to the survivor.
+        { ...row('m5-merged', 'Viewed', 18_000), profile_id: 'merged-device-profile' },
+        { ...row('not-merged', 'Viewed', 60), profile_id: 'someone-else' },
+      ],
+    });
+    await clickhouse.insert({
+      table: `${database}.profile_overrides`,
+      format: 'JSONEachRow',
+      values: [
+        {
+          tenant: tenantA,
+          old_profile_id: 'merged-device-profile',
+          override_profile_id: profileId,
+          version: 1,
+          merged_at: at(100),
+        },
       ],
     });
     await clickhouse.insert({
@@ -301,10 +317,14 @@ describe('events and segments from ClickHouse', () => {
   }
 
   test('newest first, paged by cursor, 14 days by default, `since` to go further back', async () => {
-    expect(await pages('limit=2')).toEqual([['m1', 'm2'], ['m3b', 'm3a'], ['m4']]);
+    expect(await pages('limit=2')).toEqual([
+      ['m1', 'm2'],
+      ['m3b', 'm3a'],
+      ['m4', 'm5-merged'],
+    ]);
     expect(await pages('limit=4&since=2000-01-01T00:00:00Z')).toEqual([
       ['m1', 'm2', 'm3b', 'm3a'],
-      ['m4', 'old'],
+      ['m4', 'm5-merged', 'old'],
     ]);
     expect(await pages('event=Ordered')).toEqual([['m3b', 'm3a']]);
     const res = await get(`/v1/profiles/${profileId}/events?limit=1`);
