@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
 import { demoCommand } from './commands/demo-command';
+import { registerImportCommand } from './commands/import-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
 import { profileGet } from './commands/profile-command';
@@ -87,5 +88,6 @@ program
   .command('demo')
   .description('send a seeded sample shop through the whole pipeline and show the results')
   .action(action(demoCommand));
+registerImportCommand(program, action);
 
 void program.parseAsync(process.argv);
