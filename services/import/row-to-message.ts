@@ -47,7 +47,8 @@ function cellValue(
 function setPath(message: JsonObject, path: readonly string[], value: unknown): void {
   let node = message;
   for (const key of path.slice(0, -1)) {
-    const next = node[key];
+    // Own keys only: reading "__proto__" would walk into Object.prototype.
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
     if (isJsonObject(next)) node = next;
     else {
       const child: JsonObject = {};
@@ -64,20 +65,21 @@ function setPath(message: JsonObject, path: readonly string[], value: unknown): 
  * the first such identifier (trimmed, lower-cased), so every import of one person gives the same
  * id and a profile does not collect a new anonymous_id per import.
  */
-export function derivedAnonymousId(tenant: string, identifier: string): string {
-  return `import-${createHash('sha256').update(`${tenant}\n${identifier.trim().toLowerCase()}`).digest('hex').slice(0, 32)}`;
+export function derivedAnonymousId(tenant: string, type: string, value: string): string {
+  const identifier = `${type}:${value.trim().toLowerCase()}`;
+  return `import-${createHash('sha256').update(`${tenant}\n${identifier}`).digest('hex').slice(0, 32)}`;
 }
 
-function personIdentifier(message: JsonObject): string | undefined {
+function personIdentifier(message: JsonObject): [type: string, value: string] | undefined {
   const traits = [message.traits, isJsonObject(message.context) ? message.context.traits : undefined];
   for (const source of traits) {
     if (!isJsonObject(source)) continue;
     for (const type of ['email', 'phone'])
-      if (typeof source[type] === 'string') return `${type}:${source[type] as string}`;
+      if (typeof source[type] === 'string') return [type, source[type] as string];
   }
   const ids = isJsonObject(message.context) ? message.context.externalIds : undefined;
   const first = Array.isArray(ids) ? (ids[0] as { id: string; type: string } | undefined) : undefined;
-  return first === undefined ? undefined : `${first.type}:${first.id}`;
+  return first === undefined ? undefined : [first.type, first.id];
 }
 
 export function rowToMessage(cells: readonly string[], mapping: CompiledMapping, tenant: string): RowMessage {
@@ -109,7 +111,7 @@ export function rowToMessage(cells: readonly string[], mapping: CompiledMapping,
   if (externalIds.length > 0) setPath(message, ['context', 'externalIds'], externalIds);
   if (message.userId === undefined && message.anonymousId === undefined) {
     const identifier = personIdentifier(message);
-    if (identifier !== undefined) message.anonymousId = derivedAnonymousId(tenant, identifier);
+    if (identifier !== undefined) message.anonymousId = derivedAnonymousId(tenant, ...identifier);
   }
   return { ok: true, message };
 }
