@@ -11,7 +11,7 @@ import { readCsvRows } from './read-csv-rows';
 import { readJsonArrayRows } from './read-json-array-rows';
 import { readNdjsonRows } from './read-ndjson-rows';
 import { columnOfField, rowToMessage } from './row-to-message';
-import { ImportFileError, type SourceRow } from './source-row';
+import { ImportFileError, rawOfLatin1, type SourceRow } from './source-row';
 
 /** One line of the errors file (NDJSON). */
 export interface RejectedRow {
@@ -160,6 +160,7 @@ export async function runImport(files: readonly string[], options: ImportOptions
         continue;
       }
       let message: unknown;
+      const raw = () => (r.kind === 'cells' ? rawOfLatin1(r.rawLatin1) : r.raw);
       if (r.kind === 'cells') {
         const mapped = rowToMessage(r.cells, mapping as CompiledMapping, options.tenant);
         if (!mapped.ok) {
@@ -169,7 +170,7 @@ export async function runImport(files: readonly string[], options: ImportOptions
             mapped.problem.column,
             mapped.problem.code,
             mapped.problem.reason,
-            r.raw,
+            raw(),
           );
           continue;
         }
@@ -196,7 +197,7 @@ export async function runImport(files: readonly string[], options: ImportOptions
           column,
           first?.reason ?? 'invalid_field',
           formatIssues(outcome.issues),
-          r.raw,
+          raw(),
         );
         continue;
       }

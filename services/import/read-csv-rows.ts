@@ -141,7 +141,7 @@ export async function* readCsvRows(bytes: Readable): AsyncGenerator<SourceRow> {
         };
         continue;
       }
-      yield { kind: 'cells', row, line, cells, raw: rawOfBytes(latin1Bytes(raw)).raw };
+      yield { kind: 'cells', row, line, cells, rawLatin1: raw };
     }
   } catch (err) {
     if (!(err instanceof RowTooLargeError)) throw err;

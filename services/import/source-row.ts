@@ -20,7 +20,8 @@ export interface RowError {
 
 export type SourceRow =
   | { kind: 'header'; cells: string[] }
-  | { kind: 'cells'; row: number; line: number; cells: string[]; raw: string }
+  /** `rawLatin1`: the row's bytes one char per byte (decoded only for the errors file; see rawOfLatin1). */
+  | { kind: 'cells'; row: number; line: number; cells: string[]; rawLatin1: string }
   | { kind: 'value'; row: number; line: number; value: unknown; raw: string }
   | RowError;
 
@@ -33,6 +34,11 @@ export class ImportFileError extends Error {
 export function rawOfBytes(bytes: Buffer): { raw: string; rawBase64?: string } {
   if (isUtf8(bytes)) return { raw: bytes.toString('utf8') };
   return { raw: bytes.toString('utf8'), rawBase64: bytes.toString('base64') };
+}
+
+/** The raw text of a CSV row whose cells were all UTF-8 (so its bytes are too). */
+export function rawOfLatin1(rawLatin1: string): string {
+  return Buffer.from(rawLatin1, 'latin1').toString('utf8');
 }
 
 export const NOT_UTF8 = { code: 'invalid_utf8', reason: 'bytes that are not UTF-8 (save the file as UTF-8)' };

@@ -10,5 +10,8 @@ export function isJsonObject(value: unknown): value is JsonObject {
 /** Sets an own key, whatever its name: a plain assignment of "__proto__" would set the prototype
  * instead (JSON.parse makes it an own key, so must we). */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // defineProperty is several times slower than an assignment, so only the one key that needs it.
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
