@@ -191,12 +191,17 @@ export async function runImport(files: readonly string[], options: ImportOptions
       if (!outcome.ok) {
         const first = outcome.issues[0];
         const column = format === 'csv' && first ? columnOfField(first.field, fields) : null;
+        // A CSV row can also name its person by e-mail, phone or external id (row-to-message.ts).
+        const hint =
+          format === 'csv' && first?.reason === 'missing_identity'
+            ? ' (a row needs a user id, an anonymous id, an e-mail, a phone or an external_id.<type>)'
+            : '';
         await reject(
           r.row,
           r.line,
           column,
           first?.reason ?? 'invalid_field',
-          formatIssues(outcome.issues),
+          `${formatIssues(outcome.issues)}${hint}`,
           raw(),
         );
         continue;
