@@ -83,7 +83,10 @@ export function startProgress(
       bytes: `${formatBytes(counters.bytesRead)} / ${formatBytes(counters.totalBytes)}`,
     });
     bar.start(Math.max(1, counters.totalBytes), 0, payload());
-    const timer = setInterval(() => bar.update(counters.bytesRead, payload()), 200);
+    const timer = setInterval(() => {
+      bar.setTotal(Math.max(1, counters.totalBytes));
+      bar.update(counters.bytesRead, payload());
+    }, 200);
     return {
       stop() {
         clearInterval(timer);

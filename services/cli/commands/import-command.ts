@@ -104,7 +104,8 @@ export async function importFiles(
   let shown = 0;
   try {
     // A missing file or an unknown format fails before Kafka is even contacted.
-    await planFiles(files, format);
+    const plan = await planFiles(files, format);
+    counters.totalBytes = plan.reduce((sum, p) => sum + p.size, 0);
     if (options.errors !== undefined) errorsFile = await openErrorsFile(options.errors);
     let sink;
     if (options.dryRun !== true) {
