@@ -172,6 +172,8 @@ export function compileMapping(
   const used = new Set<string>();
   const columns = header.map((raw): ColumnPlan => {
     const column = raw.trim();
+    // Spreadsheets export trailing separators as unnamed columns; with no name there is no field.
+    if (column === '' && !overrides.has('')) return { column, target: { kind: 'ignore' } };
     if (seen.has(column))
       throw new MappingError(`column ${JSON.stringify(column)} appears twice in the header`);
     seen.add(column);

@@ -62,6 +62,10 @@ describe('column mapping defaults', () => {
     ).toEqual(['traits.email', 'userId', 'traits.ltv', '-']);
   });
 
+  it('skips columns without a name (trailing separators of a spreadsheet export)', () => {
+    expect(targets(['email', '', ' '])).toEqual(['traits.email', '-', '-']);
+  });
+
   it('refuses what cannot work before any row is read', () => {
     expect(() => compileMapping(['email', 'Email Address'], 'identify', [])).toThrow(
       /both map to traits.email/,
