@@ -4,6 +4,7 @@
 //
 //   node dist/bench/bench.js [--events 100000] [--sizes 10000,100000] [--large] [--seed 42]
 //        [--rate 1000] [--seconds 30] [--no-collector] [--no-e2e] [--sink-max 1000000]
+//        [--import-rows 1000000] [--no-import]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { renderCostPlot } from './report/cost-plot';
 import { formatTable, SUMMARY_HEADER, summaryRows, type BenchSummary } from './report/results-table';
 import { TARGETS } from './report/targets';
 import { runE2eLatency, type E2eLatencyResult } from './stages/e2e-latency';
+import { runImportRate, type ImportRateResult } from './stages/import-rate';
 import { runPipeline, type PipelineRunResult } from './stages/pipeline-run';
 
 const RESULTS_DIR = path.join(repoRoot, 'bench', 'results');
@@ -29,6 +31,8 @@ interface Options {
   collector: boolean;
   e2e: boolean;
   sinkMax: number;
+  /** Rows of the generated CSV `cdp import` sends; 0 skips the import stage. */
+  importRows: number;
 }
 
 function readOptions(): Options {
@@ -43,6 +47,8 @@ function readOptions(): Options {
       'no-collector': { type: 'boolean', default: false },
       'no-e2e': { type: 'boolean', default: false },
       'sink-max': { type: 'string', default: '1000000' },
+      'import-rows': { type: 'string', default: '1000000' },
+      'no-import': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, value: string, min: number, max: number) => {
@@ -72,6 +78,7 @@ function readOptions(): Options {
     collector: !values['no-collector'],
     e2e: !values['no-e2e'],
     sinkMax: int('sink-max', values['sink-max'], 0, 50_000_000),
+    importRows: values['no-import'] ? 0 : int('import-rows', values['import-rows'], 1000, 50_000_000),
   };
 }
 
@@ -111,6 +118,7 @@ function summarize(
   main: PipelineRunResult,
   e2e: E2eLatencyResult | null,
   collector: CollectorRun[],
+  importRate: ImportRateResult | null,
 ): BenchSummary {
   const ratio = main.passThrough.perSecond === 0 ? 0 : main.resolver.perSecond / main.passThrough.perSecond;
   const largestBatch = [...collector].sort((a, b) => b.batchSize - a.batchSize)[0];
@@ -137,6 +145,7 @@ function summarize(
     f1: main.accuracy.f1,
     false_merge_pairs: main.accuracy.falseMergePairs,
     missed_link_pairs: main.accuracy.missedLinkPairs,
+    import_rows_per_s: importRate?.rows_per_s ?? null,
   };
 }
 
@@ -178,7 +187,14 @@ async function main(): Promise<void> {
       timeoutSeconds: 120,
     });
   }
-  const summary = summarize(main, e2e, collector);
+  let importRate: ImportRateResult | null = null;
+  if (options.importRows > 0) {
+    process.stderr.write(
+      `bench: --- cdp import of a ${options.importRows.toLocaleString('en-US')}-row CSV ---\n`,
+    );
+    importRate = await runImportRate(config, { rows: options.importRows });
+  }
+  const summary = summarize(main, e2e, collector, importRate);
   const growth = [...runs.values()].map((r) => ({
     events: r.events,
     resolver_events_per_s: r.resolver.perSecond,
@@ -209,6 +225,7 @@ async function main(): Promise<void> {
       sink: main.sink,
       collector,
       e2e,
+      import: importRate,
     },
     redis: main.redis,
     accuracy: main.accuracy,

@@ -7,4 +7,5 @@ export const TARGETS = {
   redisBytesPerIdentifier: 250,
   precision: 1,
   recall: 1,
+  importRowsPerSecond: 50_000,
 } as const;

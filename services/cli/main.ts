@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { action } from './cli-action';
 import { registerDefinitionCommands } from './commands/definitions-command';
 import { demoCommand } from './commands/demo-command';
+import { registerImportCommand } from './commands/import-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { keysCreate } from './commands/keys-command';
 import { migrateCommand } from './commands/migrate-command';
@@ -81,5 +82,6 @@ program
   .command('demo')
   .description('send a seeded sample shop through the whole pipeline and show the results')
   .action(action(demoCommand));
+registerImportCommand(program, action);
 
 void program.parseAsync(process.argv);

@@ -3,8 +3,3 @@ export interface SizeLimits {
   maxEventBytes: number;
   maxBatchBytes: number;
 }
-
-/** Size of one message as its JSON would travel: what the per-event limit is measured on. */
-export function jsonByteSize(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
-}

@@ -3,8 +3,8 @@
 import type { CdpEvent, EventType } from '../common/events/event-model';
 import type { EventIssue } from '../common/events/event-issues';
 import { isJsonObject } from '../common/events/json-object';
-import { normalizeMessage, type MessageContext } from './normalize-message';
-import { jsonByteSize, type SizeLimits } from './size-limits';
+import { checkMessage, type MessageContext } from '../common/events/normalize-message';
+import type { SizeLimits } from './size-limits';
 
 export interface RejectedMessage {
   index: number;
@@ -37,18 +37,8 @@ function collect(
   const rejected: RejectedMessage[] = [];
   messages.forEach((raw, index) => {
     const messageId = messageIdOf(raw);
-    const size = jsonByteSize(raw);
-    if (size > req.limits.maxEventBytes) {
-      const message = `event is ${size} bytes, over the ${req.limits.maxEventBytes}-byte limit`;
-      rejected.push({ index, messageId, issues: [{ reason: 'event_too_large', field: '', message }] });
-      return;
-    }
-    const outcome = normalizeMessage(raw, {
-      ...base,
-      tenant: req.tenant,
-      receivedAt: req.receivedAt,
-      newMessageId: req.newMessageId,
-    });
+    const ctx = { ...base, tenant: req.tenant, receivedAt: req.receivedAt, newMessageId: req.newMessageId };
+    const outcome = checkMessage(raw, ctx, req.limits.maxEventBytes);
     if (outcome.ok) accepted.push(outcome.event);
     else rejected.push({ index, messageId, issues: outcome.issues });
   });

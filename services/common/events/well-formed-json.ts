@@ -1,6 +1,7 @@
 // Lone UTF-16 surrogates ("\ud800" without its pair) are legal in JSON text and in JS strings but
 // not in UTF-8: ClickHouse refuses a row holding one, and other consumers mangle it. Every string
 // that leaves the collector, and every JSON field of a raw record, goes through this function.
+import { setOwn } from './json-object';
 
 // In a /u regex a surrogate pair is one code point, so \p{Cs} matches only unpaired halves.
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -40,12 +41,6 @@ function hasLoneSurrogate(value: object): boolean {
     }
   }
   return false;
-}
-
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  // A plain assignment of "__proto__" would set the prototype instead of a key (JSON.parse makes
-  // it an own key, so must we).
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**

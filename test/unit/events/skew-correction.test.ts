@@ -1,4 +1,4 @@
-import { correctedTimestamp } from '../../../services/collector/skew-correction';
+import { correctedTimestamp } from '../../../services/common/events/skew-correction';
 
 const t = (iso: string) => Date.parse(iso);
 

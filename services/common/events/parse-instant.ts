@@ -1,6 +1,6 @@
 // Segment clients send ISO-8601 strings; Date.parse alone would also accept free text
 // ("March 7") and read zone-less times in the server's zone, so the shape is checked first.
-import { isValidInstant } from '../common/events/event-instant';
+import { isValidInstant } from './event-instant';
 
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;

@@ -1,5 +1,5 @@
 // Segment-spec validation of one message: every rejection reason, the lenient readings, skew.
-import { normalizeMessage, type MessageContext } from '../../../services/collector/normalize-message';
+import { normalizeMessage, type MessageContext } from '../../../services/common/events/normalize-message';
 import type { EventIssue } from '../../../services/common/events/event-issues';
 
 const receivedAt = Date.parse('2024-05-01T12:00:10.000Z');

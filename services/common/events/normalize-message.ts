@@ -1,5 +1,6 @@
-// One Segment tracking-API message (as JSON from an SDK) -> a validated CdpEvent, or the list of
-// everything wrong with it. Pure: the caller supplies tenant, clock and id generator.
+// One Segment tracking-API message (as JSON from an SDK, or a row of `cdp import`) -> a validated
+// CdpEvent, or the list of everything wrong with it. Pure: the caller supplies tenant, clock and id
+// generator. The collector and the batch import both check every message with `checkMessage`.
 import {
   EVENT_TYPES,
   MESSAGE_ID_MAX_LENGTH,
@@ -7,10 +8,10 @@ import {
   eventRuleBreaks,
   type CdpEvent,
   type EventType,
-} from '../common/events/event-model';
-import { issuesFromZod, type EventIssue } from '../common/events/event-issues';
-import { isValidInstant } from '../common/events/event-instant';
-import { isJsonObject, type JsonObject } from '../common/events/json-object';
+} from './event-model';
+import { issuesFromZod, type EventIssue } from './event-issues';
+import { isValidInstant } from './event-instant';
+import { isJsonObject, type JsonObject } from './json-object';
 import { parseInstant } from './parse-instant';
 import { correctedTimestamp } from './skew-correction';
 
@@ -156,4 +157,19 @@ export function normalizeMessage(input: unknown, ctx: MessageContext): MessageOu
   const parsed = cdpEventSchema.safeParse(candidate);
   if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
   return { ok: true, event: parsed.data };
+}
+
+/** Size of one message as its JSON would travel: what the per-event limit is measured on. */
+export function jsonByteSize(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/** The per-event size limit (CDP_COLLECTOR_MAX_EVENT_BYTES), then `normalizeMessage`. */
+export function checkMessage(input: unknown, ctx: MessageContext, maxEventBytes: number): MessageOutcome {
+  const size = jsonByteSize(input);
+  if (size > maxEventBytes) {
+    const message = `event is ${size} bytes, over the ${maxEventBytes}-byte limit`;
+    return { ok: false, issues: [{ reason: 'event_too_large', field: '', message }] };
+  }
+  return normalizeMessage(input, ctx);
 }

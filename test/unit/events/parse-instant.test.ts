@@ -1,4 +1,4 @@
-import { parseInstant } from '../../../services/collector/parse-instant';
+import { parseInstant } from '../../../services/common/events/parse-instant';
 
 describe('parseInstant', () => {
   it.each([

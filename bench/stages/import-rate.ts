@@ -1,0 +1,105 @@
+// `cdp import` throughput: a generated CSV of CRM-like rows (ids, e-mail, phone, a few traits, one
+// in a few hundred with a quoted multi-line note) imported to a private topic; rows/s counts rows
+// Kafka acknowledged, from the start of the import (file hash pass included) to the last ack.
+//
+//   node dist/bench/stages/import-rate.js [--rows 1000000]
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AvroCodec } from '../../services/common/codec/avro-codec';
+import { loadConfig, type Config } from '../../services/common/config';
+import { applyTopics } from '../../services/common/kafka/apply-topics';
+import { createKafka } from '../../services/common/kafka/kafka-client';
+import { createProducer } from '../../services/common/kafka/producer';
+import { newCounters, runImport } from '../../services/import/import-pipeline';
+import { rawEventSender } from '../../services/import/raw-event-sender';
+
+export interface ImportRateResult {
+  rows: number;
+  bytes: number;
+  seconds: number;
+  rows_per_s: number;
+  rejected: number;
+}
+
+/** Writes `rows` data rows of a CRM export, waiting for the disk (constant memory). */
+export async function writeCrmCsv(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write('user_id,email,phone,first_name,last_name,plan,lifetime_value,address.city,notes\n');
+  const plans = ['starter', 'pro', 'enterprise'];
+  const cities = ['Berlin', 'Lyon', 'Osaka', 'Lima', 'Perth'];
+  for (let i = 1; i <= rows; i++) {
+    const note = i % 250 === 0 ? '"Call notes:\nasked about ""Team"" plan"' : '';
+    await write(
+      `u-${i},person${i}@example.com,+1 415 555 ${String(i % 10000).padStart(4, '0')},First${i},Last${i},` +
+        `${plans[i % 3]},${(i % 9973) * 1.5},${cities[i % 5]},${note}\n`,
+    );
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+export async function runImportRate(config: Config, options: { rows: number }): Promise<ImportRateResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cdp-bench-import-'));
+  const file = path.join(dir, 'crm.csv');
+  const topic = `bench.import.${Date.now()}`;
+  const kafka = createKafka(config, 'cdp-bench-import', { quiet: true });
+  await applyTopics(kafka, [
+    { name: topic, partitions: config.CDP_TOPIC_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 3_600_000 },
+  ]);
+  const producer = await createProducer(kafka, { maxRequestBytes: config.CDP_KAFKA_MAX_REQUEST_BYTES });
+  try {
+    process.stderr.write(`bench: writing a ${options.rows.toLocaleString('en-US')}-row CSV\n`);
+    await writeCrmCsv(file, options.rows);
+    const counters = newCounters();
+    const sink = rawEventSender({
+      codec: new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL),
+      producer,
+      topic,
+      onAcknowledged: (n) => {
+        counters.sent += n;
+      },
+    });
+    process.stderr.write(`bench: importing to ${topic}\n`);
+    await runImport([file], {
+      tenant: 'bench',
+      maxEventBytes: config.CDP_COLLECTOR_MAX_EVENT_BYTES,
+      sink,
+      onRejected: () => undefined,
+      counters,
+    });
+    const seconds = (Date.now() - counters.startedAt) / 1000;
+    return {
+      rows: counters.sent,
+      bytes: statSync(file).size,
+      seconds: Math.round(seconds * 10) / 10,
+      rows_per_s: Math.round(counters.sent / seconds),
+      rejected: counters.rejected,
+    };
+  } finally {
+    await producer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
+  runImportRate(loadConfig(), { rows: Number(values.rows) })
+    .then((result) => {
+      console.log(JSON.stringify(result));
+      process.exit(0);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    });
+}
