@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from '../common/config';
 import { demoCommand } from './commands/demo-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
+import { privacyCommands } from './commands/privacy-command';
 import { profileGet } from './commands/profile-command';
 import { runCommand } from './commands/run-command';
 import { down, status, up } from './commands/stack-commands';
@@ -87,5 +88,7 @@ program
   .command('demo')
   .description('send a seeded sample shop through the whole pipeline and show the results')
   .action(action(demoCommand));
+
+privacyCommands(program, action);
 
 void program.parseAsync(process.argv);

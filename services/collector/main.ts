@@ -13,6 +13,9 @@ import type { RunningService, ServiceDefinition } from '../common/runtime/servic
 import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { buildCollectorApp } from './collector-app';
 import { coalescedSender } from './coalesced-sender';
+import { createRedis } from '../common/redis/redis-client';
+import { SuppressionList } from '../common/privacy/suppression';
+import { collectorSuppression } from '../common/privacy/event-identifiers';
 
 export interface RunningCollector extends RunningService {
   /** The bound port (useful when configured as 0). */
@@ -38,6 +41,8 @@ export async function startCollector(
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
   const sender = coalescedSender(producer, { maxQueuedBytes: config.CDP_COLLECTOR_MAX_QUEUED_BYTES });
   const events = createEventProducer({ codec, producer: sender, topic: overrides.topic });
+  const redis = createRedis(config.CDP_REDIS_URL, 'cdp-collector');
+  const dropSuppressed = collectorSuppression(new SuppressionList(redis), tenants);
   const app = await buildCollectorApp({
     tenants,
     publish: (batch) => events.publish(batch),
@@ -47,11 +52,13 @@ export async function startCollector(
     },
     retryAfterSeconds: config.CDP_COLLECTOR_RETRY_AFTER_SECONDS,
     logger,
+    dropSuppressed,
   });
   try {
     await app.listen({ host: config.CDP_COLLECTOR_HOST, port: config.CDP_COLLECTOR_PORT });
   } catch (err) {
     await producer.disconnect();
+    redis.disconnect();
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -65,6 +72,7 @@ export async function startCollector(
     stop: async () => {
       await app.close();
       await producer.disconnect();
+      await redis.quit();
     },
     healthy: async () => true,
   };

@@ -2,7 +2,9 @@
 // normalization), so the collector and `cdp import` check the suppression list with the same ids.
 import type { CdpEvent } from '../events/event-model';
 import { extractIdentifiers } from '../../identity-resolver/extract-identifiers';
-import type { IdentityRules } from '../../identity-resolver/identity-rules';
+import { parseIdentityRules, type IdentityRules } from '../../identity-resolver/identity-rules';
+import type { TenantDirectory } from '../tenants';
+import type { SuppressionList } from './suppression';
 import type { SuppressionCheck } from './suppression';
 
 type EventFields = Pick<CdpEvent, 'type' | 'userId' | 'anonymousId' | 'previousId' | 'traits' | 'context'> & {
@@ -46,4 +48,17 @@ export async function withoutSuppressed<E extends EventFields>(
   const flags = await Promise.all(events.map((e) => isSuppressed(tenant, e)));
   const kept = events.filter((_e, i) => !flags[i]);
   return { kept, dropped: events.length - kept.length };
+}
+
+/** The collector's filter: each tenant's identity rules (as the resolver reads them) and the list. */
+export function collectorSuppression(
+  list: SuppressionList,
+  tenants: TenantDirectory,
+): (tenant: string, events: CdpEvent[]) => Promise<{ kept: CdpEvent[]; dropped: number }> {
+  const rules = new Map(tenants.tenants.map((t) => [t.id, parseIdentityRules(t.identity, t.id)]));
+  const isSuppressed = suppressedEventPredicate(
+    list.isSuppressed,
+    (tenant) => rules.get(tenant) ?? parseIdentityRules(undefined, tenant),
+  );
+  return (tenant, events) => withoutSuppressed(tenant, events, isSuppressed);
 }
