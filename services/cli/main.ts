@@ -7,6 +7,7 @@ import { registerImportCommand } from './commands/import-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { keysCreate } from './commands/keys-command';
 import { migrateCommand } from './commands/migrate-command';
+import { privacyCommands } from './commands/privacy-command';
 import { profileGet } from './commands/profile-command';
 import { runCommand } from './commands/run-command';
 import { down, status, up } from './commands/stack-commands';
@@ -83,5 +84,7 @@ program
   .description('send a seeded sample shop through the whole pipeline and show the results')
   .action(action(demoCommand));
 registerImportCommand(program, action);
+
+privacyCommands(program, action);
 
 void program.parseAsync(process.argv);

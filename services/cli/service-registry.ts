@@ -6,6 +6,7 @@ export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> =
   'identity-resolver': async () => (await import('../identity-resolver/main')).identityResolverService,
   'clickhouse-sink': async () => (await import('../clickhouse-sink/main')).clickHouseSinkService,
   'profile-api': async () => (await import('../profile-api/main')).profileApiService,
+  privacy: async () => (await import('../privacy/main')).privacyService,
 };
 
 export function serviceNames(): string[] {

@@ -16,6 +16,7 @@ import type { TenantDirectory } from '../common/tenants';
 import {
   collectorEventsAccepted,
   collectorEventsRejected,
+  collectorEventsSuppressed,
   collectorProduceSeconds,
   collectorRequests,
 } from './collector-metrics';
@@ -35,6 +36,12 @@ export interface CollectorOptions {
   logger: Logger;
   now?: () => number;
   newMessageId?: () => string;
+  /**
+   * Privacy suppression (common/privacy/event-identifiers.ts): the events to keep. Suppressed events
+   * are dropped before Kafka and counted, and the request is still answered 200: SDKs retry
+   * anything else, and the answer must not reveal that someone is suppressed.
+   */
+  dropSuppressed?: (tenant: string, events: CdpEvent[]) => Promise<{ kept: CdpEvent[]; dropped: number }>;
 }
 
 const SINGLE_ROUTES: Record<string, EventType> = {
@@ -145,7 +152,21 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
       collectorEventsRejected.inc({ reason: outcome.issues[0]?.reason ?? 'invalid_field' });
       return reject(reply, 400, 'invalid request body', { issues: outcome.issues });
     }
-    const { accepted, rejected } = outcome;
+    const { rejected } = outcome;
+    let { accepted } = outcome;
+    if (accepted.length > 0 && options.dropSuppressed !== undefined) {
+      let filtered: { kept: CdpEvent[]; dropped: number };
+      try {
+        filtered = await options.dropSuppressed(tenant.id, accepted);
+      } catch (err) {
+        // Without the list a suppressed person's events could get in: refuse now, the SDK retries.
+        request.log.warn({ err, tenant: tenant.id }, 'suppression list unavailable; answering 503');
+        reply.header('retry-after', String(options.retryAfterSeconds));
+        return reject(reply, 503, 'suppression list unavailable; retry later');
+      }
+      if (filtered.dropped > 0) collectorEventsSuppressed.inc({ tenant: tenant.id }, filtered.dropped);
+      accepted = filtered.kept;
+    }
     if (accepted.length > 0) {
       const stop = collectorProduceSeconds.startTimer();
       try {

@@ -30,3 +30,10 @@ export const collectorProduceSeconds = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],
 });
+
+export const collectorEventsSuppressed = new Counter({
+  name: 'cdp_collector_events_suppressed_total',
+  help: 'Events dropped before Kafka because they carried an identifier of a suppressed subject, by tenant.',
+  labelNames: ['tenant'] as const,
+  registers: [registry],
+});

@@ -10,10 +10,13 @@ import { TOPICS } from '../common/kafka/topics';
 import type { Logger } from '../common/logger';
 import { runAsMain } from '../common/runtime/run-services';
 import { requireTopics } from '../common/runtime/startup-checks';
-import type { RunningService, ServiceDefinition } from '../common/runtime/service-definition';
+import type { HealthReport, RunningService, ServiceDefinition } from '../common/runtime/service-definition';
 import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { buildCollectorApp } from './collector-app';
 import { coalescedSender } from './coalesced-sender';
+import { createRedis } from '../common/redis/redis-client';
+import { SuppressionList } from '../common/privacy/suppression';
+import { collectorSuppression } from '../common/privacy/event-identifiers';
 
 export interface RunningCollector extends RunningService {
   /** The bound port (useful when configured as 0). */
@@ -40,6 +43,12 @@ export async function startCollector(
   const sender = coalescedSender(producer, { maxQueuedBytes: config.CDP_COLLECTOR_MAX_QUEUED_BYTES });
   const events = createEventProducer({ codec, producer: sender, topic: overrides.topic });
   const probe = kafkaProbe(kafka, events.topic);
+  const redis = createRedis(config.CDP_REDIS_URL, 'cdp-collector');
+  const dropSuppressed = collectorSuppression(new SuppressionList(redis), tenants);
+  const health = async (): Promise<HealthReport> => {
+    const kafka = await probe.check();
+    return { ok: kafka.ok && redis.status === 'ready', detail: { ...kafka.detail, redis: redis.status } };
+  };
   const app = await buildCollectorApp({
     tenants,
     publish: (batch) => events.publish(batch),
@@ -49,11 +58,13 @@ export async function startCollector(
     },
     retryAfterSeconds: config.CDP_COLLECTOR_RETRY_AFTER_SECONDS,
     logger,
+    dropSuppressed,
   });
   try {
     await app.listen({ host: config.CDP_COLLECTOR_HOST, port: config.CDP_COLLECTOR_PORT });
   } catch (err) {
     await producer.disconnect();
+    redis.disconnect();
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -68,10 +79,12 @@ export async function startCollector(
       await app.close();
       await producer.disconnect();
       await probe.close();
+      await redis.quit();
     },
-    // Ready while Kafka takes events: otherwise every request would be answered 503.
-    healthy: async () => (await probe.check()).ok,
-    health: () => probe.check(),
+    // Ready while Kafka takes events and Redis answers the suppression check: otherwise every
+    // request would be answered 503.
+    healthy: async () => (await health()).ok,
+    health,
   };
 }
 

@@ -11,7 +11,11 @@ import type { OutgoingMessage } from '../common/kafka/producer';
 import type { IdentityEventInput } from './identity-event';
 import type { IdentityOutcome, IdentityRejection } from './identity-outcome';
 import type { IdentityRules } from './identity-rules';
+import type { SuppressionCheck } from '../common/privacy/suppression';
+import { ingestionWarnings } from '../common/streams/ingestion-warnings';
+import { extractIdentifiers } from './extract-identifiers';
 import { outcomeKey } from './redis-keys';
+import { resolverEventsSuppressed } from './resolver-metrics';
 import type { RecordOutputs } from './pending-outputs';
 import {
   buildResolverOutputs,
@@ -37,6 +41,8 @@ export interface ResolverHandlerDeps {
   rulesFor(tenant: string): IdentityRules | undefined;
   topics: ResolverTopics;
   now?: () => Date;
+  /** The privacy suppression list (common/privacy/suppression.ts); absent: nothing is suppressed. */
+  isSuppressed?: SuppressionCheck;
 }
 
 /** What the identity graph reads of a validated raw record: ids, traits, context and two instants. */
@@ -118,6 +124,32 @@ export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler
         `event ${event.messageId}: tenant '${event.tenant}' is not in the tenants file`,
         'UnknownTenant',
       );
+    }
+    if (deps.isSuppressed !== undefined) {
+      const ids = extractIdentifiers(identityInputOf(event), rules).identifiers;
+      // Dropped before the graph: no profile, index entry or row comes back for a suppressed subject.
+      if (await deps.isSuppressed(event.tenant, ids)) {
+        resolverEventsSuppressed.inc({ tenant: event.tenant });
+        const warning = {
+          warningId: `${event.messageId}:suppressed:`,
+          tenant: event.tenant,
+          messageId: event.messageId,
+          profileId: null,
+          code: 'suppressed' as const,
+          message: 'event dropped: it carries an identifier of a suppressed subject',
+          identifier: null,
+          trait: null,
+          occurredAt: now().getTime(),
+        };
+        const topic = deps.topics.warnings;
+        return [
+          {
+            topic,
+            key: ingestionWarnings.key(warning),
+            value: await deps.codec.encodeRecord(ingestionWarnings, warning, topic),
+          },
+        ];
+      }
     }
     const outcome = await deps.graph.resolveEvent(identityInputOf(event), rules, now().getTime());
     const outputs = buildResolverOutputs(event, outcome);

@@ -56,7 +56,8 @@ export interface ImportOptions {
   onRejected(row: RejectedRow): void | Promise<void>;
   /**
    * Hook for rows that must not be imported (e.g. suppressed subjects): true skips the event and
-   * counts it in `skipped`. Not set by `cdp import` yet.
+   * counts it in `skipped`. Checked once per batch, for all its events at once. `cdp import` sets
+   * it to the tenant's suppression list.
    */
   skipRow?: (event: CdpEvent) => boolean | Promise<boolean>;
   batchSize?: number;
@@ -119,8 +120,18 @@ export async function runImport(files: readonly string[], options: ImportOptions
     const events = batch;
     batch = [];
     if (events.length === 0) return;
-    if (options.sink) await options.sink.add(events);
-    else counters.sent += events.length;
+    // One check per batch, issued together: a Redis-backed hook answers them in one round trip.
+    const skip = options.skipRow;
+    const kept =
+      skip === undefined
+        ? events
+        : await Promise.all(events.map(async (e) => skip(e))).then((flags) =>
+            events.filter((_e, i) => !flags[i]),
+          );
+    counters.skipped += events.length - kept.length;
+    if (kept.length === 0) return;
+    if (options.sink) await options.sink.add(kept);
+    else counters.sent += kept.length;
   }
 
   for (const { file, format } of plan) {
@@ -204,10 +215,6 @@ export async function runImport(files: readonly string[], options: ImportOptions
           `${formatIssues(outcome.issues)}${hint}`,
           raw(),
         );
-        continue;
-      }
-      if (options.skipRow && (await options.skipRow(outcome.event))) {
-        counters.skipped += 1;
         continue;
       }
       batch.push(outcome.event);

@@ -15,6 +15,7 @@ import type { RunningService } from '../../common/runtime/service-definition';
 import { loadTenants } from '../../common/tenants';
 import { IdentityGraph } from '../../identity-resolver/identity-graph';
 import { parseIdentityRules } from '../../identity-resolver/identity-rules';
+import { privacyRequest } from './privacy-command';
 import { SERVICE_LOADERS } from '../service-registry';
 import { bindQuery, REVENUE_PER_PROFILE_TOP5, TOP_EVENTS_7D } from '../demo/analyst-queries';
 import { formatDuration, formatProfileLine, formatTable, type Row } from '../demo/demo-report';
@@ -109,7 +110,7 @@ async function startPipeline(config: Config): Promise<RunningService[]> {
   const logger = createLogger('cdp-demo', 'warn');
   const running: RunningService[] = [];
   // Consumers first, so they are in their groups when the collector's first events arrive.
-  for (const name of ['clickhouse-sink', 'identity-resolver', 'collector']) {
+  for (const name of ['clickhouse-sink', 'identity-resolver', 'privacy', 'collector']) {
     const load = SERVICE_LOADERS[name];
     if (load === undefined) throw new Error(`unknown service ${name}`);
     const def = await load();
@@ -236,6 +237,18 @@ export async function demoCommand(config: Config): Promise<number> {
     say('');
     say('analyst query: revenue per profile, top 5 (events_resolved + profiles)');
     say(formatTable(await queryRows(clickhouse, bindQuery(REVENUE_PER_PROFILE_TOP5, bound))));
+    const erased = shown[0];
+    if (erased !== undefined) {
+      say('');
+      say(
+        `privacy: delete ${erased.userId} (${erased.email}) everywhere; the receipt lists every store checked`,
+      );
+      await privacyRequest(config, 'delete', `email:${erased.email}`, {
+        tenant: TENANT,
+        wait: true,
+        timeoutMs: 180_000,
+      });
+    }
   } finally {
     say('');
     say('stopping: draining the pipeline');

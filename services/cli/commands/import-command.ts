@@ -9,7 +9,11 @@ import type { CdpEvent } from '../../common/events/event-model';
 import { createKafka } from '../../common/kafka/kafka-client';
 import { createProducer, type MessageProducer } from '../../common/kafka/producer';
 import { TOPICS } from '../../common/kafka/topics';
+import { suppressedEventPredicate } from '../../common/privacy/event-identifiers';
+import { SuppressionList } from '../../common/privacy/suppression';
+import { createRedis } from '../../common/redis/redis-client';
 import { requireTopics } from '../../common/runtime/startup-checks';
+import { parseIdentityRules } from '../../identity-resolver/identity-rules';
 import { TENANT_ID_PATTERN, TENANT_ID_RULE, loadTenants } from '../../common/tenants';
 import { IMPORT_TYPES, type ImportType } from '../../import/column-mapping';
 import { openErrorsFile, type ErrorsFile } from '../../import/errors-file';
@@ -165,12 +169,37 @@ export async function importFiles(
   }
 }
 
+/** `importFiles` skipping the tenant's suppressed subjects (what `cdp import` runs). */
+export async function importSkippingSuppressed(
+  config: Config,
+  files: string[],
+  options: ImportCommandOptions,
+): Promise<ImportResult> {
+  const tenant =
+    options.tenant === undefined ? undefined : loadTenants(config.CDP_TENANTS_FILE).byId(options.tenant);
+  // Suppressed subjects (cdp privacy suppress) are skipped as the collector and resolver drop them.
+  // A dry run sends nothing, so it does not need Redis and does not check.
+  if (options.dryRun === true || options.skipRow !== undefined || tenant === undefined)
+    return importFiles(config, files, options);
+  const redis = createRedis(config.CDP_REDIS_URL, 'cdp-import');
+  try {
+    const rules = parseIdentityRules(tenant.identity, tenant.id);
+    const isSuppressed = suppressedEventPredicate(new SuppressionList(redis).isSuppressed, () => rules);
+    return await importFiles(config, files, {
+      ...options,
+      skipRow: (event) => isSuppressed(tenant.id, event),
+    });
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export async function importCommand(
   config: Config,
   files: string[],
   options: ImportCommandOptions,
 ): Promise<number> {
-  return (await importFiles(config, files, options)).code;
+  return (await importSkippingSuppressed(config, files, options)).code;
 }
 
 type Action = (run: (config: Config) => Promise<number>) => () => Promise<void>;

@@ -13,6 +13,7 @@ export const INGESTION_WARNING_CODES = [
   'event_identifier_cap',
   'trait_cap',
   'timestamp_clamped',
+  'suppressed',
 ] as const;
 
 export const ingestionWarningRecordSchema = z.object({

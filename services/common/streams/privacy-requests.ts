@@ -1,9 +1,10 @@
-// cdp.privacy.requests.v1: data-subject requests (delete, suppress).
+// cdp.privacy.requests.v1: data-subject requests (delete, suppress, access, unsuppress).
 import { z } from 'zod';
 import { TOPICS } from '../kafka/topics';
 import { defineStream, epochMillis } from './stream';
 
-export const PRIVACY_ACTIONS = ['delete', 'suppress'] as const;
+/** Appended only: the Avro enum reads old records with new readers (BACKWARD compatible). */
+export const PRIVACY_ACTIONS = ['delete', 'suppress', 'access', 'unsuppress'] as const;
 
 export const privacyRequestRecordSchema = z.object({
   requestId: z.string(),

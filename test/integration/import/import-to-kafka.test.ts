@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AvroCodec } from '../../../services/common/codec/avro-codec';
 import { rawEvents } from '../../../services/common/streams/raw-events';
-import { importFiles } from '../../../services/cli/commands/import-command';
+import { importFiles, importSkippingSuppressed } from '../../../services/cli/commands/import-command';
+import { SuppressionList } from '../../../services/common/privacy/suppression';
+import { createRedis } from '../../../services/common/redis/redis-client';
 import { fileSha256 } from '../../../services/import/import-file';
 import { importMessageId } from '../../../services/import/import-message-id';
 import { uniqueTenant } from '../../support/identity-graph-fixtures';
@@ -105,5 +107,33 @@ describe('cdp import to Kafka', () => {
     const missing = await withStderr(() => importFiles(cfg, [path.join(dir, 'nope.csv')], { tenant, topic }));
     expect(missing.result.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read .*nope.csv: ENOENT/);
+  });
+});
+
+describe('cdp import and the suppression list', () => {
+  it('skips and counts the rows of a suppressed subject; sends them again once unsuppressed', async () => {
+    const suppressedTopic = uniqueName('test.import.suppressed');
+    await createTopics(kafka, [suppressedTopic], 1);
+    const redis = createRedis(config.CDP_REDIS_URL, 'import-suppression-test');
+    const list = new SuppressionList(redis);
+    try {
+      await list.suppress(tenant, ['email:ann.lee@example.com'], 'import-test-request');
+      const { result } = await withStderr(() =>
+        importSkippingSuppressed(cfg, [CRM], { tenant, topic: suppressedTopic }),
+      );
+      expect(result.counters).toMatchObject({ rowsRead: 21, sent: 19, rejected: 1, skipped: 1 });
+      const records = await readDecoded(kafka, codec, rawEvents, suppressedTopic, 19);
+      expect(records.map((r) => r.value?.userId)).not.toContain('C-1001');
+
+      await list.unsuppress(tenant, 'email:ann.lee@example.com');
+      const again = await withStderr(() =>
+        importSkippingSuppressed(cfg, [CRM], { tenant, topic: suppressedTopic }),
+      );
+      expect(again.result.counters).toMatchObject({ sent: 20, skipped: 0 });
+    } finally {
+      await list.unsuppress(tenant, 'email:ann.lee@example.com');
+      redis.disconnect();
+      await deleteTopics(kafka, [suppressedTopic]);
+    }
   });
 });

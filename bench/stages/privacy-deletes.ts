@@ -1,0 +1,245 @@
+// Deletes per minute and request -> receipt latency (p50 / p99) of the privacy service: a population
+// of `people` (two devices and a login each) goes through the resolver and the ClickHouse sink into
+// a scratch space, then `subjects` delete requests are sent at once and their receipts awaited.
+//
+//   node --import tsx bench/stages/privacy-deletes.ts [--people 100000] [--subjects 100]
+import crypto from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AvroCodec } from '../../services/common/codec/avro-codec';
+import { sqlIdentifier } from '../../services/common/clickhouse/escape-sql';
+import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
+import { loadConfig } from '../../services/common/config';
+import { createEventProducer } from '../../services/common/events/event-producer';
+import { createProducer } from '../../services/common/kafka/producer';
+import { createLogger } from '../../services/common/logger';
+import { privacyReceipts } from '../../services/common/streams/privacy-receipts';
+import { privacyRequests, type PrivacyRequestRecord } from '../../services/common/streams/privacy-requests';
+import { tenantDirectory } from '../../services/common/tenants';
+import { startClickHouseSink } from '../../services/clickhouse-sink/main';
+import { startIdentityResolver } from '../../services/identity-resolver/main';
+import { formatReceipt } from '../../services/cli/commands/privacy-command';
+import { privacyService } from '../../services/privacy/main';
+import { openScratch } from './bench-scratch';
+
+export interface PrivacyBenchResult {
+  people: number;
+  subjects: number;
+  deletesPerMinute: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** One receipt, as `cdp privacy delete --wait` prints it. */
+  sample: string;
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+export async function runPrivacyDeletes(people: number, subjects: number): Promise<PrivacyBenchResult> {
+  const config = { ...loadConfig(), CDP_TOPIC_PARTITIONS: 3 };
+  const run = crypto.randomBytes(4).toString('hex');
+  const tenant = `bench-privacy-${run}`;
+  const database = `cdp_bench_privacy_${run}`;
+  const t = (what: string) => `bench.privacy.${run}.${what}`;
+  const topics = {
+    raw: t('raw'),
+    resolved: t('resolved'),
+    changes: t('changes'),
+    profiles: t('profiles'),
+    merges: t('merges'),
+    warnings: t('warnings'),
+    dlq: t('dlq'),
+    sinkDlq: t('sink-dlq'),
+    requests: t('requests'),
+    receipts: t('receipts'),
+  };
+  const scratch = await openScratch(config, {
+    clientId: `bench-privacy-${run}`,
+    topics: Object.values(topics),
+    tenant,
+    database,
+    retentionMs: 3_600_000,
+  });
+  const quiet = createLogger('bench-privacy', 'fatal');
+  const tenants = tenantDirectory({ tenants: [{ id: tenant, writeKeys: [`${tenant}-write-key`] }] });
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    await migrate(scratch.clickhouse, database, loadMigrations());
+    const resolver = await startIdentityResolver(config, quiet, {
+      input: topics.raw,
+      dlq: topics.dlq,
+      groupId: t('resolver'),
+      tenants,
+      outputs: {
+        resolved: topics.resolved,
+        changes: topics.changes,
+        profiles: topics.profiles,
+        merges: topics.merges,
+        warnings: topics.warnings,
+      },
+    });
+    stops.push(() => resolver.stop());
+    const sink = await startClickHouseSink(config, quiet, {
+      topics: {
+        events: topics.resolved,
+        profiles: topics.profiles,
+        merges: topics.merges,
+        warnings: topics.warnings,
+        deadLetters: topics.dlq,
+      },
+      database,
+      groupId: t('sink'),
+      dlq: topics.sinkDlq,
+    });
+    stops.push(() => sink.stop());
+    const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
+    const producer = await createProducer(scratch.kafka);
+    stops.push(() => producer.disconnect());
+    const events = createEventProducer({ codec, producer, topic: topics.raw });
+    const started = Date.now();
+    for (let from = 0; from < people; from += 1000) {
+      const batch = [];
+      for (let i = from; i < Math.min(people, from + 1000); i++) {
+        batch.push(
+          {
+            tenant,
+            messageId: `p${i}-1`,
+            type: 'track' as const,
+            event: 'Viewed',
+            anonymousId: `phone-${i}`,
+          },
+          {
+            tenant,
+            messageId: `p${i}-2`,
+            type: 'identify' as const,
+            anonymousId: `phone-${i}`,
+            userId: `u-${i}`,
+            traits: { email: `p${i}@example.com` },
+          },
+          {
+            tenant,
+            messageId: `p${i}-3`,
+            type: 'identify' as const,
+            anonymousId: `laptop-${i}`,
+            userId: `u-${i}`,
+          },
+        );
+      }
+      await events.publish(batch);
+    }
+    const db = sqlIdentifier(database);
+    for (;;) {
+      const rs = await scratch.clickhouse.query({
+        query: `SELECT count() AS n FROM ${db}.events`,
+        format: 'JSONEachRow',
+      });
+      const n = Number((await rs.json<{ n: string }>())[0]?.n);
+      if (n >= people * 3) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    process.stderr.write(
+      `privacy bench: ${people * 3} events of ${people} people loaded in ${Math.round((Date.now() - started) / 1000)} s\n`,
+    );
+
+    const privacy = await privacyService.startWith(config, quiet, {
+      topics: {
+        inputs: { requests: topics.requests },
+        outputs: { receipts: topics.receipts },
+        dlq: topics.dlq,
+      },
+      groupId: t('privacy'),
+      options: {
+        tenants,
+        database,
+        profilesTopic: topics.profiles,
+        retainedTopics: [
+          topics.raw,
+          topics.resolved,
+          topics.changes,
+          topics.merges,
+          topics.warnings,
+          topics.dlq,
+        ],
+        exportDir: mkdtempSync(path.join(os.tmpdir(), 'cdp-bench-privacy-')),
+      },
+    });
+    stops.push(() => privacy.stop());
+    const sentAt = new Map<string, number>();
+    const requests: PrivacyRequestRecord[] = [];
+    const step = Math.max(1, Math.floor(people / subjects));
+    for (let k = 0; k < subjects; k++) {
+      requests.push({
+        requestId: crypto.randomUUID(),
+        tenant,
+        action: 'delete',
+        identifier: `email:p${k * step}@example.com`,
+        profileId: null,
+        requestedBy: 'bench',
+        requestedAt: Date.now(),
+      });
+    }
+    const latencies: number[] = [];
+    let sample = '';
+    const consumer = scratch.kafka.consumer({ groupId: t('receipt-reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topics.receipts], fromBeginning: true });
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((r) => (done = r));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const receipt = await codec.decodeRecord(privacyReceipts, message.value);
+        const at = sentAt.get(receipt.requestId);
+        if (at === undefined) return;
+        latencies.push(Date.now() - at);
+        if (sample === '') sample = formatReceipt(receipt);
+        if (latencies.length === subjects) done();
+      },
+    });
+    const first = Date.now();
+    const messages = await Promise.all(
+      requests.map(async (r) => ({
+        topic: topics.requests,
+        key: privacyRequests.key(r),
+        value: await codec.encodeRecord(privacyRequests, r, topics.requests),
+      })),
+    );
+    for (const r of requests) sentAt.set(r.requestId, first);
+    await producer.send(messages);
+    await all;
+    const elapsed = Date.now() - first;
+    await consumer.disconnect();
+    latencies.sort((a, b) => a - b);
+    return {
+      people,
+      subjects,
+      deletesPerMinute: (subjects / elapsed) * 60_000,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+      sample,
+    };
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await scratch.cleanup();
+  }
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({
+    options: { people: { type: 'string', default: '100000' }, subjects: { type: 'string', default: '100' } },
+  });
+  void runPrivacyDeletes(Number(values.people), Number(values.subjects)).then(
+    (r) => {
+      process.stdout.write(`${r.sample}\n\n`);
+      process.stdout.write(
+        `privacy deletes: ${r.subjects} subjects of ${r.people} people: ${r.deletesPerMinute.toFixed(1)} deletes/min, request->receipt p50 ${(r.p50Ms / 1000).toFixed(1)} s, p99 ${(r.p99Ms / 1000).toFixed(1)} s\n`,
+      );
+      process.exit(0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`privacy bench failed: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

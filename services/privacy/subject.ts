@@ -1,0 +1,99 @@
+// Who a request is about: the live profile owning the identifier, every profile merged into it
+// (Redis merge history and ClickHouse profile_overrides), and every identifier any of them holds.
+// Only the graph's own links count: a person sharing an email with the subject but never merged
+// with it is not part of the subject.
+import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
+import type { IdentityGraph } from '../identity-resolver/identity-graph';
+import type { SubjectKeys } from './personal-data-tables';
+
+export interface Subject extends SubjectKeys {
+  /** The live profile (first of profileIds). */
+  profileId: string;
+}
+
+const inList = (values: readonly string[]) => `(${values.map(sqlString).join(', ')})`;
+
+async function rows<T>(clickhouse: ClickHouseClient, query: string): Promise<T[]> {
+  const rs = await clickhouse.query({ query, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+export interface SubjectSources {
+  graph: Pick<IdentityGraph, 'getProfileByIdentifier' | 'getProfile'>;
+  clickhouse: ClickHouseClient;
+  database: string;
+}
+
+/** How a request names its subject: a normalized `type:value`, or a profile id. */
+export type SubjectName = { identifier: string } | { profileId: string };
+
+/** The subject a request names, or null when no store knows it. */
+export async function findSubject(
+  sources: SubjectSources,
+  tenant: string,
+  name: SubjectName,
+): Promise<Subject | null> {
+  const db = sqlIdentifier(sources.database);
+  const t = sqlString(tenant);
+  const profileIds = new Set<string>();
+  const identifiers = new Set<string>('identifier' in name ? [name.identifier] : []);
+  let root: string | null = null;
+
+  const live =
+    'identifier' in name
+      ? await sources.graph.getProfileByIdentifier(tenant, name.identifier)
+      : await sources.graph.getProfile(tenant, name.profileId);
+  if (live !== null) {
+    root = live.profileId;
+    profileIds.add(root);
+    for (const id of live.mergedFrom) profileIds.add(id);
+    for (const i of live.identifiers) identifiers.add(i);
+  } else {
+    // Redis does not know it (rebuilt, or a stale row): ClickHouse's latest owner, then its survivor.
+    const owner =
+      'identifier' in name
+        ? await rows<{ profile_id: string }>(
+            sources.clickhouse,
+            `SELECT profile_id FROM ${db}.identities FINAL WHERE tenant = ${t} AND identifier = ${sqlString(name.identifier)} LIMIT 1`,
+          )
+        : await rows<{ profile_id: string }>(
+            sources.clickhouse,
+            `SELECT profile_id FROM ${db}.profiles FINAL WHERE tenant = ${t} AND profile_id = ${sqlString(name.profileId)} LIMIT 1`,
+          );
+    const owned = owner[0]?.profile_id;
+    if (owned === undefined || owned === '') return null;
+    const survivor = await rows<{ override_profile_id: string }>(
+      sources.clickhouse,
+      `SELECT override_profile_id FROM ${db}.profile_overrides FINAL WHERE tenant = ${t} AND old_profile_id = ${sqlString(owned)} LIMIT 1`,
+    );
+    root = survivor[0]?.override_profile_id || owned;
+    profileIds.add(root);
+    profileIds.add(owned);
+  }
+
+  // Overrides are flat (every merged-away id points at the root), so one query finds them all.
+  const merged = await rows<{ old_profile_id: string }>(
+    sources.clickhouse,
+    `SELECT old_profile_id FROM ${db}.profile_overrides FINAL WHERE tenant = ${t} AND override_profile_id = ${sqlString(root)}`,
+  );
+  for (const m of merged) profileIds.add(m.old_profile_id);
+  const ids = [...profileIds];
+  const held = await rows<{ identifier: string }>(
+    sources.clickhouse,
+    `SELECT identifier FROM ${db}.identities FINAL WHERE tenant = ${t} AND profile_id IN ${inList(ids)}`,
+  );
+  for (const h of held) identifiers.add(h.identifier);
+  const snapshots = await rows<{ identifiers: string[] }>(
+    sources.clickhouse,
+    `SELECT identifiers FROM ${db}.profiles FINAL WHERE tenant = ${t} AND profile_id IN ${inList(ids)}`,
+  );
+  for (const s of snapshots) for (const i of s.identifiers) identifiers.add(i);
+
+  return {
+    tenant,
+    profileId: root,
+    profileIds: [root, ...ids.filter((id) => id !== root).sort()],
+    identifiers: [...identifiers].sort(),
+  };
+}

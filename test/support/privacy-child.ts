@@ -1,0 +1,51 @@
+// The privacy service in a process of its own, for the kill test (test/chaos): started on the
+// topics, group and options given as one JSON argument. Prints "member" once its consumer holds
+// partitions, so the test sends the request to a member that is ready.
+import { loadConfig } from '../../services/common/config';
+import { createLogger } from '../../services/common/logger';
+import type { ProcessorTopics } from '../../services/common/runtime/stream-processor';
+import { tenantDirectory, type TenantsFile } from '../../services/common/tenants';
+import { privacyService, type PrivacyOptions } from '../../services/privacy/main';
+
+export interface PrivacyChildSettings {
+  topics: ProcessorTopics<'requests', 'receipts'>;
+  groupId: string;
+  tenants: TenantsFile;
+  options: Omit<PrivacyOptions, 'tenants' | 'registerStores'>;
+  sessionTimeoutMs: number;
+}
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.argv[2] ?? '') as PrivacyChildSettings;
+  const config = loadConfig();
+  const running = await privacyService.startWith(
+    {
+      ...config,
+      CDP_KAFKA_SESSION_TIMEOUT_MS: settings.sessionTimeoutMs,
+      CDP_RETRY_INITIAL_MS: 20,
+      CDP_RETRY_MAX_MS: 500,
+    },
+    createLogger('privacy-child', process.env.CDP_LOG_LEVEL ?? 'fatal'),
+    {
+      topics: settings.topics,
+      groupId: settings.groupId,
+      options: { ...settings.options, tenants: tenantDirectory(settings.tenants) },
+    },
+  );
+  const announce = setInterval(() => {
+    const consumer = running.runner.state();
+    if (consumer.member && Object.values(consumer.partitions).some((p) => p.length > 0)) {
+      clearInterval(announce);
+      process.stdout.write('member\n');
+    }
+  }, 50);
+  process.once('SIGTERM', () => {
+    clearInterval(announce);
+    void running.stop().then(() => process.exit(0));
+  });
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`privacy-child failed to start: ${String(err)}\n`);
+  process.exit(1);
+});
