@@ -107,7 +107,8 @@ export class JourneyStack {
     this.cliConfig = { ...config, CDP_TENANTS_FILE: tenantsFile };
   }
 
-  async start(engine: JourneyEngineOptions = {}): Promise<void> {
+  /** Starts everything; the engine in this process unless `engine` is false (a child runs it). */
+  async start(engine: JourneyEngineOptions | false = {}): Promise<void> {
     const name = (what: string) => uniqueName(`test.journeys.${what}`);
     this.topics = {
       resolver: await createResolverTopics(this.kafka, 1),
@@ -146,7 +147,7 @@ export class JourneyStack {
       },
     );
     await this.actions.start(this.kafka, this.codec, this.topics.actions);
-    await this.startEngine(engine);
+    if (engine !== false) await this.startEngine(engine);
   }
 
   engineOptions(extra: JourneyEngineOptions = {}): JourneyEngineOptions {
