@@ -110,33 +110,69 @@ const branchStep = z.strictObject({
 
 const exitStep = z.strictObject({ id: stepId, exit: z.string().min(1) });
 
+/** The documented union (JSON Schema); parsing picks the step's schema by its key (below). */
 export const stepSchema = z.union([sendStep, waitStep, waitForStep, branchStep, exitStep]);
 
-export const journeySchema = z.strictObject({
-  kind: z.literal('journey'),
-  id: idText('journey id'),
-  name: z.string().min(1).optional(),
-  trigger: triggerSchema,
-  /** The profile must be in this segment to enter. */
-  audience: z.strictObject({ segment: idText('segment') }).optional(),
-  steps: z.array(stepSchema).min(1).max(50),
-  exit_when: z
-    .array(
-      z.strictObject({
-        event: z.string().min(1),
-        where: z.array(whereSchema).default([]),
-        reason: z.string().min(1),
-      }),
-    )
-    .default([]),
-  reentry: z
-    .union([
-      z.literal('never'),
-      z.strictObject({ after_days: z.number().nonnegative() }),
-      z.strictObject({ after_seconds: z.number().nonnegative() }),
-    ])
-    .default('never'),
+const STEP_KINDS = {
+  send: sendStep,
+  wait: waitStep,
+  wait_for: waitForStep,
+  branch: branchStep,
+  exit: exitStep,
+};
+
+/**
+ * A step is parsed by the schema its key names, so a problem is reported where it is (e.g.
+ * `steps[1].wait_for.timeout_seconds`) rather than as "no union member matched" at `steps[1]`.
+ */
+const keyedStep = z.unknown().transform((value, ctx): z.infer<typeof stepSchema> => {
+  const keys =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.keys(STEP_KINDS).filter((k) => k in value)
+      : [];
+  if (keys.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `a step has exactly one of ${Object.keys(STEP_KINDS).join(', ')}${keys.length > 1 ? `; got ${keys.join(' and ')}` : ''}`,
+    });
+    return z.NEVER;
+  }
+  const result = STEP_KINDS[keys[0] as keyof typeof STEP_KINDS].safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues)
+    ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[] });
+  return z.NEVER;
 });
+
+const journeyShape = <S extends z.ZodType>(step: S) =>
+  z.strictObject({
+    kind: z.literal('journey'),
+    id: idText('journey id'),
+    name: z.string().min(1).optional(),
+    trigger: triggerSchema,
+    /** The profile must be in this segment to enter. */
+    audience: z.strictObject({ segment: idText('segment') }).optional(),
+    steps: z.array(step).min(1).max(50),
+    exit_when: z
+      .array(
+        z.strictObject({
+          event: z.string().min(1),
+          where: z.array(whereSchema).default([]),
+          reason: z.string().min(1),
+        }),
+      )
+      .default([]),
+    reentry: z
+      .union([
+        z.literal('never'),
+        z.strictObject({ after_days: z.number().nonnegative() }),
+        z.strictObject({ after_seconds: z.number().nonnegative() }),
+      ])
+      .default('never'),
+  });
+
+export const journeySchema = journeyShape(keyedStep);
+const documentedJourneySchema = journeyShape(stepSchema);
 
 export type Journey = z.infer<typeof journeySchema>;
 export type JourneyStep = Journey['steps'][number];
@@ -288,3 +324,8 @@ export const journeyKind: DefinitionKind<Journey> = {
     return `${j.steps.length} steps, on ${on}${'occurrence' in t && t.occurrence ? ` x${t.occurrence}` : ''}`;
   },
 };
+
+/** The JSON Schema of a journey file, as published in docs/journeys.md (kept equal by a unit test). */
+export function journeyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(documentedJourneySchema, { io: 'input' }) as Record<string, unknown>;
+}
