@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS {db}.journey_steps (
   profile_id String,
   kind String,
   step_id String,
+  seq UInt32,
   detail String,
   at DateTime('UTC'),
   at_ms UInt64

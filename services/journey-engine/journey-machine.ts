@@ -61,6 +61,8 @@ export interface StepLogEntry {
   profileId: string;
   kind: StepLogKind;
   stepId: string;
+  /** Steps the instance had reached: orders an instance's rows that share a time. */
+  seq: number;
   /** Exit reason; the destination for action_sent; empty otherwise. */
   detail: string;
   at: number;
@@ -143,6 +145,7 @@ class Run {
       profileId: this.ctx.profileId,
       kind,
       stepId,
+      seq: inst.seq,
       detail,
       at,
     });
@@ -400,6 +403,7 @@ export function mergeSlots(
       profileId: otherProfile,
       kind: 'exited',
       stepId: other.step,
+      seq: other.seq,
       detail: 'merged',
       at,
     });

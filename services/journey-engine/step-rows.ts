@@ -11,6 +11,7 @@ export interface JourneyStepRow {
   profile_id: string;
   kind: string;
   step_id: string;
+  seq: number;
   detail: string;
   at: string;
   at_ms: number;
@@ -26,6 +27,7 @@ export function stepLogRow(e: StepLogRow): JourneyStepRow {
     profile_id: e.profileId,
     kind: e.kind,
     step_id: e.stepId,
+    seq: e.seq,
     detail: e.detail,
     at: toClickHouseDateTime(e.at),
     at_ms: e.at,

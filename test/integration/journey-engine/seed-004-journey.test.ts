@@ -2,6 +2,7 @@
 // engine -> cdp.journeys.actions.v1 (and journey_steps in ClickHouse). The 3rd /pricing view within
 // the window sends `pricing-help`; an Order Completed during the wait exits as converted and nothing
 // more is sent; without it, the timeout sends `discount-offer`.
+import { journeyStatus } from '../../../services/cli/commands/journey-status-command';
 import { sqlString } from '../../../services/common/clickhouse/escape-sql';
 import { JourneyActionRecord } from '../../../services/common/streams/journey-actions';
 import { JourneyStack, pricingJourney } from '../../support/journey-stack';
@@ -102,4 +103,28 @@ it('runs the seed-004 journey: conversion exits, the timeout sends the second ma
   });
   expect(exits.map((r) => r.detail)).toEqual(['completed', 'converted']);
   expect(exits.find((r) => r.detail === 'converted')!.profile_id).toBe(byUser('ann')[0]!.profileId);
+
+  // `cdp journeys status`: both entered, both reached the wait, one converted.
+  const out: string[] = [];
+  const code = await journeyStatus(
+    stack.cliConfig,
+    'pricing-help',
+    { tenant: stack.tenant, database: stack.database },
+    { out: (l) => void out.push(l) },
+  );
+  expect(code).toBe(0);
+  expect(out).toEqual([
+    `journey pricing-help (tenant ${stack.tenant}): 2 entered`,
+    'reached, by step:',
+    '  first-mail                     2 (100.0% of entered)',
+    '  wait-order                     2 (100.0% of entered)',
+    '  second-mail                    1 (50.0% of entered)',
+    '  done                           1 (50.0% of entered)',
+    'running now, by step:',
+    '  (none)',
+    'exited, by reason:',
+    '  completed                      1 (50.0% of entered)',
+    '  converted                      1 (50.0% of entered)',
+    'conversions: 1 (50.0% of entered)',
+  ]);
 });
