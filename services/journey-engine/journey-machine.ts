@@ -128,6 +128,12 @@ function triggerFields(journey: Journey, e: JourneyEvent): Record<string, unknow
   return out;
 }
 
+/** What the payload calls the trigger: the event name, the call type, or `segment:<id>`. */
+function triggerName(journey: Journey): string {
+  const t = journey.trigger;
+  return 'segment' in t ? `segment:${t.segment}` : 'event' in t ? t.event : t.type;
+}
+
 class Run {
   readonly actions: JourneyAction[] = [];
   readonly log: StepLogEntry[] = [];
@@ -213,7 +219,11 @@ class Run {
       userId: facts.userId,
       identifiers: facts.identifiers,
       traits: facts.traits,
-      trigger: { name: inst.trigger.name, timestamp: inst.trigger.at, properties: inst.trigger.fields ?? {} },
+      trigger: {
+        name: triggerName(journey),
+        timestamp: inst.trigger.at,
+        properties: inst.trigger.fields ?? {},
+      },
     };
     this.actions.push({
       actionId: actionId(journey.id, inst.version, inst.id, stepId),
@@ -255,7 +265,6 @@ class Run {
       version,
       step: journey.steps[0]!.id,
       seq: 0,
-      enteredAt: input.at,
       trigger,
     };
     this.slot = { ...this.slot, run: inst, entries: this.slot.entries + 1, occurrences: undefined };
@@ -304,7 +313,6 @@ class Run {
     if (!this.mayEnter(current.journey, input.at)) return;
     const needed = t.occurrence ?? 1;
     const trigger = {
-      name: e.type === 'track' ? (e.event ?? 'track') : e.type,
       at: e.timestamp,
       fields: triggerFields(current.journey, e),
     };
@@ -323,7 +331,7 @@ class Run {
     const t = current.journey.trigger;
     if (!('segment' in t) || t.segment !== input.segmentId) return;
     if (!this.mayEnter(current.journey, input.at)) return;
-    this.enter(current, input, { name: `segment:${input.segmentId}`, at: input.at });
+    this.enter(current, input, { at: input.at });
   }
 
   onTimer(input: Extract<JourneyInput, { kind: 'timer' }>): void {

@@ -1,7 +1,5 @@
 // What the engine keeps per (profile, journey), and its compact text form in Redis (short keys:
 // a waiting instance is about 120 bytes of text; docs/journeys.md "Redis layout").
-import { z } from 'zod';
-
 export interface Instance {
   /** Deterministic: (tenant, journey, profile, the input that started it). */
   id: string;
@@ -10,11 +8,10 @@ export interface Instance {
   step: string;
   /** Steps reached so far; a timer names the seq it was set at, so a stale timer is ignored. */
   seq: number;
-  enteredAt: number;
   /** When the wait or wait_for of `step` ends; absent while not waiting. */
   due?: number;
-  /** The trigger event's name (or call type), time and the properties the send steps copy. */
-  trigger: { name: string; at: number; fields?: Record<string, unknown> };
+  /** The trigger's time and the trigger event properties the send steps copy. */
+  trigger: { at: number; fields?: Record<string, unknown> };
 }
 
 export interface JourneySlot {
@@ -29,64 +26,58 @@ export interface JourneySlot {
 
 export const EMPTY_SLOT: JourneySlot = { entries: 0 };
 
-const encodedSchema = z.object({
-  r: z
-    .object({
-      i: z.string(),
-      v: z.number(),
-      s: z.string(),
-      q: z.number(),
-      e: z.number(),
-      d: z.number().optional(),
-      t: z.object({ n: z.string(), a: z.number(), f: z.record(z.string(), z.unknown()).optional() }),
-    })
-    .optional(),
-  o: z.array(z.number()).optional(),
-  n: z.number(),
-  x: z.number().optional(),
-});
+// Text form: `entries|endedAt|occurrences` and, while an instance runs,
+// `|id|version|step|seq|due|triggerAt|fields`; numbers in base 36, absent values empty, fields JSON
+// last (it may hold '|'). A waiting instance is about 50 bytes: under Redis's 64-byte
+// hash-max-listpack-value, so a profile's hash stays a compact listpack.
+const b36 = (n: number | undefined) => (n === undefined ? '' : n.toString(36));
+const num = (text: string | undefined, what: string): number => {
+  const n = /^-?[0-9a-z]+$/.test(text ?? '') ? parseInt(text!, 36) : NaN;
+  if (!Number.isFinite(n)) throw new Error(`journey slot: ${what} is not a number: ${JSON.stringify(text)}`);
+  return n;
+};
+const optional = (text: string | undefined, what: string) => (text ? num(text, what) : undefined);
 
 export function encodeSlot(slot: JourneySlot): string {
+  const head = [b36(slot.entries), b36(slot.endedAt), (slot.occurrences ?? []).map(b36).join(',')];
   const r = slot.run;
-  return JSON.stringify({
-    r:
-      r === undefined
-        ? undefined
-        : {
-            i: r.id,
-            v: r.version,
-            s: r.step,
-            q: r.seq,
-            e: r.enteredAt,
-            d: r.due,
-            t: { n: r.trigger.name, a: r.trigger.at, f: r.trigger.fields },
-          },
-    o: slot.occurrences?.length ? slot.occurrences : undefined,
-    n: slot.entries,
-    x: slot.endedAt,
-  });
+  if (r === undefined) return head.join('|');
+  return [
+    ...head,
+    r.id,
+    b36(r.version),
+    r.step,
+    b36(r.seq),
+    b36(r.due),
+    b36(r.trigger.at),
+    r.trigger.fields === undefined ? '' : JSON.stringify(r.trigger.fields),
+  ].join('|');
 }
 
 export function decodeSlot(text: string | null | undefined): JourneySlot {
   if (text === null || text === undefined) return { ...EMPTY_SLOT };
-  const e = encodedSchema.parse(JSON.parse(text));
-  return {
-    run:
-      e.r === undefined
-        ? undefined
-        : {
-            id: e.r.i,
-            version: e.r.v,
-            step: e.r.s,
-            seq: e.r.q,
-            enteredAt: e.r.e,
-            due: e.r.d,
-            trigger: { name: e.r.t.n, at: e.r.t.a, fields: e.r.t.f },
-          },
-    occurrences: e.o,
-    entries: e.n,
-    endedAt: e.x,
+  const p = text.split('|');
+  const occurrences = p[2] ? p[2].split(',').map((o) => num(o, 'occurrence')) : undefined;
+  const slot: JourneySlot = {
+    entries: num(p[0], 'entries'),
+    endedAt: optional(p[1], 'endedAt'),
+    occurrences,
   };
+  if (p.length > 3) {
+    const fields = p.slice(9).join('|');
+    slot.run = {
+      id: p[3]!,
+      version: num(p[4], 'version'),
+      step: p[5]!,
+      seq: num(p[6], 'seq'),
+      due: optional(p[7], 'due'),
+      trigger: {
+        at: num(p[8], 'trigger time'),
+        fields: fields ? (JSON.parse(fields) as Record<string, unknown>) : undefined,
+      },
+    };
+  }
+  return slot;
 }
 
 /** Slots equal as stored: what the property test compares. */

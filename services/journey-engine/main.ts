@@ -42,7 +42,7 @@ export const journeyEngine = defineStreamProcessor<JourneyInputRole, 'actions', 
   name: 'journey-engine',
   description:
     'runs journeys on resolved events, segment membership and merges; writes cdp.journeys.actions.v1',
-  defaultOpsPort: 9106,
+  defaultOpsPort: 9110,
   groupId: JOURNEY_ENGINE_GROUP_ID,
   inputs: {
     events: TOPICS.eventsResolved,

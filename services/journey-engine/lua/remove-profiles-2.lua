@@ -16,9 +16,12 @@ for i = 2, #ARGV do
     for k = 1, #fields, 2 do
       local f = fields[k]
       if string.sub(f, 1, 1) ~= '~' then
-        local ok, slot = pcall(cjson.decode, fields[k + 1])
-        if ok and type(slot) == 'table' and type(slot.r) == 'table' then
-          redis.call('ZREM', KEYS[1], ARGV[i] .. '|' .. f .. '|' .. tostring(slot.r.q))
+        -- journey-state.ts: entries|endedAt|occurrences|id|version|step|seq(base 36)|...
+        local parts = {}
+        for part in string.gmatch(fields[k + 1] .. '|', '([^|]*)|') do parts[#parts + 1] = part end
+        if parts[4] ~= nil and parts[4] ~= '' then
+          local seq = tonumber(parts[7], 36)
+          if seq then redis.call('ZREM', KEYS[1], ARGV[i] .. '|' .. f .. '|' .. string.format('%d', seq)) end
         end
       end
     end
