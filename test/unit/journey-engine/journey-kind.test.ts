@@ -6,6 +6,7 @@ import type { StoredDefinition } from '../../../services/common/definitions/defi
 import { journeyJsonSchema, journeyKind } from '../../../services/common/definitions/kinds/journey';
 import { validateDefinitionFiles } from '../../../services/common/definitions/validate-definitions';
 import type { DefinitionKind } from '../../../services/common/definitions/definition-kind';
+import { demoJourney, demoJourneyCalls } from '../../../services/cli/demo/demo-journeys';
 import { pricingJourney } from '../../support/journey-fixtures';
 
 const kinds = [journeyKind as unknown as DefinitionKind];
@@ -117,4 +118,19 @@ it('keeps the JSON Schema in docs/journeys.md equal to the generated one', () =>
     );
   expect(match).not.toBeNull();
   expect(JSON.parse(match![1]!)).toEqual(journeyJsonSchema());
+});
+
+it('accepts the demo journey, and its calls put two of three customers in it', () => {
+  const r = validateDefinitionFiles(
+    [{ file: 'demo.json', text: JSON.stringify(demoJourney) }],
+    [stored('destination', 'demo-mailer')],
+    kinds,
+  );
+  expect(r.problems).toEqual([]);
+  const calls = demoJourneyCalls('x');
+  const pricingViews = (u: string) =>
+    calls.first.filter(
+      (c) => (c as { userId: string; type: string }).userId === u && (c as { type: string }).type === 'page',
+    ).length;
+  expect(calls.users.map(pricingViews)).toEqual([3, 3, 2]);
 });
