@@ -106,7 +106,7 @@ export async function runJourneyTimersBench(
     // Enter a warm-up slice first to learn the entry rate, then place every due time after the end.
     const started = Date.now();
     const estimate = Math.max(10, (options.profiles / 3000) * 2);
-    const firstDue = started + estimate * 1000;
+    const firstDue = started + Math.round(estimate * 1000);
     const spreadMs = options.spreadSeconds * 1000;
     await pool(ids, 64, async (profileId, i) => {
       const due = firstDue + Math.floor((i * spreadMs) / options.profiles);
@@ -153,6 +153,7 @@ export async function runJourneyTimersBench(
       await new Promise((r) => setTimeout(r, 200));
     await pump.stop();
     const sorted = [...lateness].sort((a, b) => a - b);
+    log(`lateness p90 ${percentile(sorted, 90)} ms, p95 ${percentile(sorted, 95)} ms, p98 ${percentile(sorted, 98)} ms`);
     const result: JourneyTimersResult = {
       profiles: options.profiles,
       enterPerSecond,

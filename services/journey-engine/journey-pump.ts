@@ -22,8 +22,8 @@ export interface PumpOptions {
 export class JourneyPump {
   private stopped = false;
   private wakeUp: () => void = () => undefined;
+  private wakeOutbox: () => void = () => undefined;
   private loop?: Promise<void>;
-  private failures = 0;
 
   constructor(private readonly o: PumpOptions) {}
 
@@ -31,13 +31,15 @@ export class JourneyPump {
     this.loop = this.run();
   }
 
+  /** A Kafka input changed state: fire and send now rather than at the next tick. */
   wake(): void {
     this.wakeUp();
+    this.wakeOutbox();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeUp();
+    this.wake();
     await this.loop;
   }
 
@@ -46,50 +48,89 @@ export class JourneyPump {
     const { store, engine } = this.o;
     const concurrency = this.o.concurrency ?? 64;
     let fired = 0;
+    const failed = new Set<string>();
     for (;;) {
-      const due = await store.dueTimers(tenant, Date.now(), 2000);
+      const due = (await store.dueTimers(tenant, Date.now(), 2000 + failed.size)).filter(
+        (t) => !failed.has(t.member),
+      );
       if (due.length === 0 || this.stopped) return fired;
       let next = 0;
       const worker = async () => {
         while (next < due.length && !this.stopped) {
           const t = due[next++]!;
-          const r = await engine.fireTimer(tenant, t.member, t.due);
-          if (r === 'applied') {
-            fired++;
-            this.o.onFired?.(tenant, t.due, Date.now());
+          try {
+            const r = await engine.fireTimer(tenant, t.member, t.due);
+            if (r === 'applied') {
+              fired++;
+              this.o.onFired?.(tenant, t.due, Date.now());
+            }
+          } catch (err) {
+            // One timer that cannot fire (Redis away, a damaged slot) must not hold back the others:
+            // it stays set and is tried again next tick.
+            failed.add(t.member);
+            this.o.logger.error(
+              { err, tenant, timer: t.member },
+              'journey timer failed; tried again next tick',
+            );
           }
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
-      await drainActions(this.o.outbox, tenant);
+      this.wakeOutbox();
     }
   }
 
+  /** Fires due timers of every tenant. */
   async tick(): Promise<void> {
+    for (const tenant of this.o.tenants()) await this.fireDue(tenant);
+  }
+
+  /** Sends what transitions queued, for every tenant. */
+  async drain(): Promise<void> {
     for (const tenant of this.o.tenants()) {
-      await this.fireDue(tenant);
       await drainActions(this.o.outbox, tenant);
       await drainStepLog(this.o.outbox, tenant);
     }
   }
 
   private async run(): Promise<void> {
+    // Two loops: sending the outbox to Kafka never holds back a timer that falls due meanwhile.
+    await Promise.all([
+      this.repeat(
+        'timers',
+        () => this.tick(),
+        (w) => (this.wakeUp = w),
+      ),
+      this.repeat(
+        'outbox',
+        () => this.drain(),
+        (w) => (this.wakeOutbox = w),
+      ),
+    ]);
+  }
+
+  private async repeat(
+    name: string,
+    work: () => Promise<void>,
+    setWake: (wake: () => void) => void,
+  ): Promise<void> {
+    let failures = 0;
     while (!this.stopped) {
       try {
-        await this.tick();
-        this.failures = 0;
+        await work();
+        failures = 0;
       } catch (err) {
         // Redis, Kafka or ClickHouse away: nothing is lost (all of it waits in Redis); try again.
-        this.failures++;
-        this.o.logger.warn({ err, failures: this.failures }, 'journey pump tick failed; retrying');
+        failures++;
+        this.o.logger.warn({ err, loop: name, failures }, 'journey pump failed; retrying');
       }
-      const wait = this.failures > 0 ? Math.min(5000, 100 * 2 ** this.failures) : (this.o.tickMs ?? 100);
+      const wait = failures > 0 ? Math.min(5000, 100 * 2 ** failures) : (this.o.tickMs ?? 100);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
-        this.wakeUp = () => {
+        setWake(() => {
           clearTimeout(timer);
           resolve();
-        };
+        });
       });
     }
   }

@@ -30,7 +30,8 @@ export const EMPTY_SLOT: JourneySlot = { entries: 0 };
 // `|id|version|step|seq|due|triggerAt|fields`; numbers in base 36, absent values empty, fields JSON
 // last (it may hold '|'). A waiting instance is about 50 bytes: under Redis's 64-byte
 // hash-max-listpack-value, so a profile's hash stays a compact listpack.
-const b36 = (n: number | undefined) => (n === undefined ? '' : n.toString(36));
+// Times are whole milliseconds; a fraction (a duration in fractional days) is rounded, not kept.
+const b36 = (n: number | undefined) => (n === undefined ? '' : Math.round(n).toString(36));
 const num = (text: string | undefined, what: string): number => {
   const n = /^-?[0-9a-z]+$/.test(text ?? '') ? parseInt(text!, 36) : NaN;
   if (!Number.isFinite(n)) throw new Error(`journey slot: ${what} is not a number: ${JSON.stringify(text)}`);
