@@ -153,7 +153,9 @@ export async function runJourneyTimersBench(
       await new Promise((r) => setTimeout(r, 200));
     await pump.stop();
     const sorted = [...lateness].sort((a, b) => a - b);
-    log(`lateness p90 ${percentile(sorted, 90)} ms, p95 ${percentile(sorted, 95)} ms, p98 ${percentile(sorted, 98)} ms`);
+    log(
+      `lateness p90 ${percentile(sorted, 90)} ms, p95 ${percentile(sorted, 95)} ms, p98 ${percentile(sorted, 98)} ms`,
+    );
     const result: JourneyTimersResult = {
       profiles: options.profiles,
       enterPerSecond,
