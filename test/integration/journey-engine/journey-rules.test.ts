@@ -18,7 +18,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   await stack.start();
   await stack.storeDefinition('destination', 'mailer');
+  await stack.storeDefinition('segment', 'vip');
   const applied = await stack.apply([
+    {
+      kind: 'journey',
+      id: 'vip-welcome',
+      trigger: { segment: 'vip' },
+      steps: [{ id: 'greet', send: { destination: 'mailer', message: 'vip-welcome' } }],
+    },
     {
       kind: 'journey',
       id: 'ping',
@@ -182,4 +189,29 @@ it('an instance finishes on the version it started with', async () => {
     notes.find((r) => (JSON.parse(r.payload) as { userId: string }).userId === user)!;
   expect([of('ida').message, of('ida').journeyVersion]).toEqual(['v1-message', 1]);
   expect([of('jon').message, of('jon').journeyVersion]).toEqual(['v2-message', 2]);
+});
+
+it('enters on a segment membership change (entered), not on an exit or another segment', async () => {
+  const record = (profileId: string, segmentId: string, status: 'entered' | 'exited', version: number) => ({
+    changeId: `${segmentId}:${profileId}:${version}`,
+    segmentId,
+    profileId,
+    status,
+    version,
+    segmentVersion: 1,
+    changedAt: Date.now(),
+  });
+  await stack.publishMembership([
+    record('seg-profile-1', 'vip', 'entered', 1),
+    record('seg-profile-2', 'vip', 'exited', 1),
+    record('seg-profile-3', 'churned', 'entered', 1),
+  ]);
+  await waitFor('the vip welcome', async () => (messagesOf('vip-welcome').length >= 1 ? true : undefined));
+  await sleep(1500);
+  const sent = stack.actions.records.filter((r) => r.journeyId === 'vip-welcome');
+  expect(sent.map((r) => r.profileId)).toEqual(['seg-profile-1']);
+  expect(JSON.parse(sent[0]!.payload)).toMatchObject({
+    trigger: { name: 'segment:vip' },
+    profileId: 'seg-profile-1',
+  });
 });
