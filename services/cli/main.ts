@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { action } from './cli-action';
 import { registerDefinitionCommands } from './commands/definitions-command';
+import { registerJourneyStatus } from './commands/journey-status-command';
 import { demoCommand } from './commands/demo-command';
 import { registerImportCommand } from './commands/import-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
@@ -78,7 +79,7 @@ identity
   .action((options: { tenant?: string }) => action((config) => identityRepairSnapshots(config, options))());
 registerDefinitionCommands(program, { command: 'segments', kinds: ['segment', 'computed_trait'] });
 registerDefinitionCommands(program, { command: 'destinations', kinds: ['destination'] });
-registerDefinitionCommands(program, { command: 'journeys', kinds: ['journey'] });
+registerJourneyStatus(registerDefinitionCommands(program, { command: 'journeys', kinds: ['journey'] }));
 program
   .command('demo')
   .description('send a seeded sample shop through the whole pipeline and show the results')

@@ -7,6 +7,7 @@ export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> =
   'clickhouse-sink': async () => (await import('../clickhouse-sink/main')).clickHouseSinkService,
   'profile-api': async () => (await import('../profile-api/main')).profileApiService,
   privacy: async () => (await import('../privacy/main')).privacyService,
+  'journey-engine': async () => (await import('../journey-engine/main')).journeyEngineService,
 };
 
 export function serviceNames(): string[] {

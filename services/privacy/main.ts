@@ -18,6 +18,7 @@ import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { compileTenantRules } from '../identity-resolver/main';
 import { carryOutRequest, type PrivacyDeps } from './carry-out-request';
+import { journeyState } from './engine-states';
 import { identityGraphState, resolverOutcomesState } from './identity-graph-state';
 import { PERSONAL_DATA_TABLES } from './personal-data-tables';
 import { markDone } from './request-progress';
@@ -71,7 +72,8 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
     const redis = resources.add('redis', createRedis(config.CDP_REDIS_URL, 'cdp-privacy'), (r) => r.quit());
     const registry = new PersonalStateRegistry()
       .register(identityGraphState(redis))
-      .register(resolverOutcomesState(redis));
+      .register(resolverOutcomesState(redis))
+      .register(journeyState(redis));
     options.registerStores?.(registry, redis);
     const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-privacy-admin`);
     const profilesTopic = options.profilesTopic ?? TOPICS.profiles;

@@ -70,6 +70,7 @@ export const PERSONAL_DATA_TABLES: readonly PersonalDataTable[] = [
     where: byProfile(),
     orderBy: 'changed_at',
   },
+  { table: 'journey_steps', columns: ['tenant', 'profile_id'], where: byProfile(), orderBy: 'at' },
 ];
 
 /** Tables declared free of personal data, and why. */

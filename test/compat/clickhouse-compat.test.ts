@@ -134,7 +134,7 @@ function sinkInserts(): Statement[] {
   }));
 }
 
-const PARAMS = { db: DB, tenant: 'demo', plan: 'pro', email: 'Ann@Example.com' };
+const PARAMS = { db: DB, tenant: 'demo', plan: 'pro', email: 'Ann@Example.com', journey: 'pricing-help' };
 
 /** Every query analyst-queries.ts exports and every ```sql block of docs/analytics.md, once each. */
 function analystStatements(): Statement[] {

@@ -1,0 +1,13 @@
+// The engines' per-profile Redis state as privacy stores: each engine exports its own remove and
+// count (it alone knows its key layout); these adapters give them the registry's shape.
+import type { Redis } from 'ioredis';
+import type { PersonalStateStore } from '../common/privacy/personal-state';
+import { countJourneyState, removeJourneyState } from '../journey-engine/journey-state-store';
+
+export function journeyState(redis: Redis): PersonalStateStore {
+  return {
+    name: 'redis:journey-engine',
+    remove: async (tenant, profileIds) => ({ removed: await removeJourneyState(redis, tenant, profileIds) }),
+    count: (tenant, profileIds) => countJourneyState(redis, tenant, profileIds),
+  };
+}

@@ -1,0 +1,118 @@
+// kill -9 of the journey engine while instances wait on timers: the timers that fell due while it was
+// down fire at once after the restart, each exactly once, and no action id reaches the topic twice.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { JourneyEngineChildSettings } from '../../support/journey-engine-child';
+import { JourneyStack } from '../../support/journey-stack';
+import { testKafka, waitFor } from '../../support/real-stack';
+
+jest.setTimeout(240_000);
+
+const stack = new JourneyStack(testKafka());
+const USERS = 20;
+let child: ChildProcess | undefined;
+
+function startChild(): { proc: ChildProcess; member: Promise<void> } {
+  const settings: JourneyEngineChildSettings = {
+    ...stack.engineStart(),
+    tenant: stack.tenant,
+    definitionsTopic: stack.topics.definitions,
+    sessionTimeoutMs: 6000,
+  };
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(__dirname, '../../support/journey-engine-child.ts'),
+      JSON.stringify(settings),
+    ],
+    {
+      cwd: path.resolve(__dirname, '../../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CDP_LOG_LEVEL: process.env.CDP_LOG_LEVEL ?? 'fatal' },
+    },
+  );
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const member = new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('member\n')) resolve();
+    });
+    proc.on('exit', (code) => reject(new Error(`engine child exited (${code}): ${stderr}`)));
+  });
+  member.catch(() => undefined);
+  child = proc;
+  return { proc, member };
+}
+
+async function kill9(proc: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  proc.kill('SIGKILL');
+  await exited;
+}
+
+beforeAll(async () => {
+  await stack.start(false);
+  await stack.storeDefinition('destination', 'mailer');
+});
+
+afterAll(async () => {
+  if (child !== undefined && child.exitCode === null) await kill9(child);
+  await stack.stop();
+});
+
+it('fires every timer exactly once across a kill -9 and a restart', async () => {
+  const applied = await stack.apply([
+    {
+      kind: 'journey',
+      id: 'onboarding',
+      trigger: { event: 'Signed Up' },
+      steps: [
+        { id: 'welcome', send: { destination: 'mailer', message: 'welcome' } },
+        { id: 'pause', wait: { seconds: 5 } },
+        { id: 'reminder', send: { destination: 'mailer', message: 'reminder' } },
+        { id: 'pause-2', wait: { seconds: 2 } },
+        { id: 'last', send: { destination: 'mailer', message: 'last-call' } },
+      ],
+    },
+  ]);
+  expect(applied.code).toBe(0);
+
+  const first = startChild();
+  await first.member;
+  const users = Array.from({ length: USERS }, (_, i) => `kill-user-${i}`);
+  await stack.send(
+    users.map((u) => ({ type: 'track', userId: u, event: 'Signed Up', messageId: `${u}-signup` })),
+  );
+  await waitFor(
+    'every welcome',
+    async () => (stack.actions.records.length >= USERS ? true : undefined),
+    60_000,
+  );
+  // Every instance now waits on its 5 s timer: kill the engine and stay down past the due time.
+  await kill9(first.proc);
+  expect(stack.actions.records.filter((r) => r.message === 'reminder')).toEqual([]);
+  await new Promise((r) => setTimeout(r, 7000));
+
+  const second = startChild();
+  await second.member;
+  await waitFor(
+    'every last call',
+    async () => (stack.actions.records.length >= 3 * USERS ? true : undefined),
+    90_000,
+  );
+  // A little longer: a timer firing twice would add records now.
+  await new Promise((r) => setTimeout(r, 3000));
+
+  const ids = stack.actions.records.map((r) => r.actionId);
+  expect(ids.length).toBe(3 * USERS);
+  expect(new Set(ids).size).toBe(3 * USERS);
+  const profiles = new Set(stack.actions.records.map((r) => r.profileId));
+  expect(profiles.size).toBe(USERS);
+  for (const p of profiles) {
+    expect(stack.actions.of(p).map((r) => r.message)).toEqual(['welcome', 'reminder', 'last-call']);
+  }
+});
