@@ -16,7 +16,19 @@ export const tenantSchema = z.object({
   id: tenantId,
   writeKeys: z.array(z.string().min(8, 'write keys must be at least 8 characters')).min(1),
   identity: z.unknown().optional(),
+  /**
+   * opt_in: a profile with no recorded consent for a category receives nothing that needs it (the
+   * default); opt_out: no record means allowed. docs/destinations.md, "Consent".
+   */
+  consent_mode: z.enum(['opt_in', 'opt_out']).optional(),
 });
+
+export type ConsentMode = 'opt_in' | 'opt_out';
+
+/** A tenant's consent mode; an unknown tenant is opt_in (fail closed). */
+export function consentModeOf(tenant: { consent_mode?: ConsentMode } | undefined): ConsentMode {
+  return tenant?.consent_mode ?? 'opt_in';
+}
 
 export const tenantsFileSchema = z
   .object({ tenants: z.array(tenantSchema).min(1) })

@@ -18,21 +18,22 @@ export interface LuaScript {
   sha1: string;
 }
 
-function expandIncludes(file: string, included: Set<string>): string {
+function expandIncludes(file: string, included: Set<string>, dir: string): string {
   const text = readFileSync(file, 'utf8');
   return text.replace(INCLUDE_LINE, (_line, relative: string) => {
-    const target = path.resolve(LUA_DIR, relative);
+    const target = path.resolve(dir, relative);
     if (included.has(target)) return '';
     included.add(target);
-    return expandIncludes(target, included);
+    return expandIncludes(target, included, dir);
   });
 }
 
-/** `resolve-event-1.lua` -> a script taking 1 key (BullMQ's naming convention). */
-export function loadLuaScript(fileName: string): LuaScript {
+/** `resolve-event-1.lua` -> a script taking 1 key (BullMQ's naming convention). Another service's
+ * scripts pass their own folder. */
+export function loadLuaScript(fileName: string, dir: string = LUA_DIR): LuaScript {
   const match = /-(\d+)\.lua$/.exec(fileName);
   if (match === null) throw new Error(`Lua script name must end with -<number of keys>.lua: ${fileName}`);
-  const source = expandIncludes(path.join(LUA_DIR, fileName), new Set());
+  const source = expandIncludes(path.join(dir, fileName), new Set(), dir);
   return {
     name: fileName,
     numberOfKeys: Number(match[1]),

@@ -1,0 +1,81 @@
+// A webhook receiver in a process of its own, for the activation tests, the bench and the demo.
+// It follows a script of misbehaviour by request number (answer 500, hang without answering,
+// close the connection), then answers 200. Like a Standard Webhooks receiver it accepts each
+// webhook-id once (a repeat is answered 200 and logged as a duplicate). `POST /_mode` switches to
+// `ok`, `500`, `hang` or `close` at any time; `GET /_log` returns every request it answered.
+// Prints one line `{"port": N}` once it listens.
+import http from 'node:http';
+
+export type ReceiverMode = 'ok' | '500' | 'hang' | 'close';
+
+export interface ReceiverScript {
+  /** Modes of the first requests, one per request, then `after`. */
+  first?: ReceiverMode[];
+  after?: ReceiverMode;
+  port?: number;
+}
+
+export interface ReceivedRequest {
+  id: string;
+  timestamp: string;
+  signature: string;
+  body: string;
+  /** Epoch ms of arrival. */
+  at: number;
+  answer: number;
+  duplicate: boolean;
+}
+
+const script = JSON.parse(process.argv[2] ?? '{}') as ReceiverScript;
+const first = [...(script.first ?? [])];
+let mode: ReceiverMode = script.after ?? 'ok';
+const accepted = new Set<string>();
+const log: ReceivedRequest[] = [];
+const hanging = new Set<http.ServerResponse>();
+
+const server = http.createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    if (req.url === '/_log') return void res.end(JSON.stringify(log));
+    if (req.url === '/_mode') {
+      mode = (JSON.parse(body) as { mode: ReceiverMode }).mode;
+      for (const r of hanging) r.destroy();
+      hanging.clear();
+      return void res.end('{}');
+    }
+    const now = first.length > 0 ? first.shift()! : mode;
+    if (now === 'hang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    if (now === 'close') return void req.socket.destroy();
+    const id = String(req.headers['webhook-id'] ?? '');
+    const entry: ReceivedRequest = {
+      id,
+      timestamp: String(req.headers['webhook-timestamp'] ?? ''),
+      signature: String(req.headers['webhook-signature'] ?? ''),
+      body,
+      at: Date.now(),
+      answer: now === '500' ? 500 : 200,
+      duplicate: false,
+    };
+    if (entry.answer === 200) {
+      entry.duplicate = accepted.has(id);
+      accepted.add(id);
+    }
+    log.push(entry);
+    res.statusCode = entry.answer;
+    res.end(entry.answer === 200 ? '{"ok":true}' : '{"error":"unavailable"}');
+  });
+});
+
+server.keepAliveTimeout = 1000;
+server.listen(script.port ?? 0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(
+    `${JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`,
+  );
+});
