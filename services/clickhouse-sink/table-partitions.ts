@@ -9,6 +9,7 @@ export const MONTH_PARTITION_COLUMNS: Readonly<Record<string, string>> = {
   events: 'timestamp',
   ingestion_warnings: 'occurred_at',
   dead_letters: 'failed_at',
+  deliveries: 'decided_at',
 };
 
 /** The month of a row's partition column ('YYYY-MM-DD hh:mm:ss' text): 'YYYY-MM', '' if none. */

@@ -40,6 +40,7 @@ const topics: SinkTopics = {
   merges: uniqueName('test.sink.merges'),
   warnings: uniqueName('test.sink.warnings'),
   deadLetters: uniqueName('test.sink.dlq'),
+  deliveries: uniqueName('test.sink.deliveries'),
 };
 const sinkDlq = uniqueName('test.sink.own-dlq');
 const T = Date.UTC(2026, 0, 2, 3, 4, 5);
