@@ -58,7 +58,8 @@ describe('destination definitions', () => {
   });
 
   it('refuses a missing or malformed secret, naming the field', () => {
-    const { secret: _secret, ...noSecret } = ISSUE_EXAMPLE;
+    const noSecret: Record<string, unknown> = { ...ISSUE_EXAMPLE };
+    delete noSecret.secret;
     expect(validate(noSecret).problems).toEqual([
       expect.objectContaining({ path: '$[0].secret', reason: expect.stringContaining('is required') }),
     ]);
