@@ -20,6 +20,8 @@ export interface WorkerSettings {
   /** Wait when nothing is due. */
   pollMs: number;
   backoff: BackoffSettings;
+  /** A claim's lease is the request timeout plus this; a dead worker's profiles come back after it. */
+  leaseMarginMs: number;
 }
 
 export interface WorkerDeps extends TransportDeps {
@@ -90,7 +92,7 @@ export class DestinationWorker {
     const claimed = await this.deps.queue.claim(this.tenant, destination.id, {
       now,
       // Longer than any request can take, so a live worker settles before another may claim.
-      leaseMs: timeoutOf(destination) + 30_000,
+      leaseMs: timeoutOf(destination) + this.settings.leaseMarginMs,
       profiles: batchSize,
       itemsPerProfile: batchSize,
     });

@@ -38,6 +38,8 @@ export interface ActivationOptions {
   /** Wait of an idle worker slot (default 50 ms). */
   pollMs?: number;
   backoff?: BackoffSettings;
+  /** Added to a destination's timeout to lease a claimed profile (default 30 s). */
+  leaseMarginMs?: number;
 }
 
 export const activation = defineStreamProcessor<InputRole, 'deliveries' | 'deadLetters', ActivationOptions>({
@@ -89,6 +91,7 @@ export const activation = defineStreamProcessor<InputRole, 'deliveries' | 'deadL
         concurrency: options.concurrency ?? 8,
         pollMs: options.pollMs ?? 50,
         backoff: options.backoff ?? DEFAULT_BACKOFF,
+        leaseMarginMs: options.leaseMarginMs ?? 30_000,
       },
     );
     resources.add('workers', pool, (p) => p.stop());

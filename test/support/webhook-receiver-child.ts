@@ -6,13 +6,15 @@
 // Prints one line `{"port": N}` once it listens.
 import http from 'node:http';
 
-export type ReceiverMode = 'ok' | '500' | 'hang' | 'close';
+export type ReceiverMode = 'ok' | '500' | '410' | 'hang' | 'close';
 
 export interface ReceiverScript {
   /** Modes of the first requests, one per request, then `after`. */
   first?: ReceiverMode[];
   after?: ReceiverMode;
   port?: number;
+  /** Milliseconds before each answer (a slow receiver). */
+  delayMs?: number;
 }
 
 export interface ReceivedRequest {
@@ -36,8 +38,18 @@ const hanging = new Set<http.ServerResponse>();
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks).toString('utf8');
+  req.on(
+    'end',
+    () =>
+      void setTimeout(
+        () => answer(req, res, Buffer.concat(chunks).toString('utf8')),
+        req.url?.startsWith('/_') ? 0 : (script.delayMs ?? 0),
+      ),
+  );
+});
+
+function answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+  {
     if (req.url === '/_log') return void res.end(JSON.stringify(log));
     if (req.url === '/_mode') {
       mode = (JSON.parse(body) as { mode: ReceiverMode }).mode;
@@ -59,7 +71,7 @@ const server = http.createServer((req, res) => {
       signature: String(req.headers['webhook-signature'] ?? ''),
       body,
       at: Date.now(),
-      answer: now === '500' ? 500 : 200,
+      answer: now === '500' ? 500 : now === '410' ? 410 : 200,
       duplicate: false,
     };
     if (entry.answer === 200) {
@@ -68,9 +80,15 @@ const server = http.createServer((req, res) => {
     }
     log.push(entry);
     res.statusCode = entry.answer;
-    res.end(entry.answer === 200 ? '{"ok":true}' : '{"error":"unavailable"}');
-  });
-});
+    res.end(
+      entry.answer === 200
+        ? '{"ok":true}'
+        : entry.answer === 410
+          ? '{"error":"gone"}'
+          : '{"error":"unavailable"}',
+    );
+  }
+}
 
 server.keepAliveTimeout = 1000;
 server.listen(script.port ?? 0, '127.0.0.1', () => {
