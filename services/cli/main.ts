@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { action } from './cli-action';
 import { registerDefinitionCommands } from './commands/definitions-command';
+import { registerDestinationReplay } from './commands/destinations-replay-command';
 import { demoCommand } from './commands/demo-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
@@ -64,6 +65,7 @@ identity
   .action((options: { tenant?: string }) => action((config) => identityRepairSnapshots(config, options))());
 registerDefinitionCommands(program, { command: 'segments', kinds: ['segment', 'computed_trait'] });
 registerDefinitionCommands(program, { command: 'destinations', kinds: ['destination'] });
+registerDestinationReplay(program);
 registerDefinitionCommands(program, { command: 'journeys', kinds: ['journey'] });
 program
   .command('demo')
