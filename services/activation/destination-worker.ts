@@ -101,15 +101,17 @@ export class DestinationWorker {
     // Fill the request profile by profile, each profile's deliveries in order.
     const included: { profile: ClaimedProfile; deliveries: QueuedDelivery[] }[] = [];
     let room = batchSize;
+    const released: Promise<void>[] = [];
     for (const profile of claimed) {
       if (room === 0) {
-        await this.deps.queue.release(this.tenant, destination.id, profile.profileId);
+        released.push(this.deps.queue.release(this.tenant, destination.id, profile.profileId));
         continue;
       }
       const deliveries = profile.deliveries.slice(0, room);
       room -= deliveries.length;
       included.push({ profile, deliveries });
     }
+    await Promise.all(released);
     const all = included.flatMap((i) => i.deliveries);
     const answer = await send(destination, all, this.deps);
     await this.settle(destination, included, answer);
@@ -175,8 +177,10 @@ export class DestinationWorker {
     }
     // The decisions are written before the queue moves: a crash in between repeats a row, never loses one.
     await this.deps.log.write(rows, dead);
-    for (const p of pops) await this.deps.queue.pop(this.tenant, destination.id, p.profileId, p.ids);
-    for (const p of parks)
-      await this.deps.queue.park(this.tenant, destination.id, p.profileId, p.headId, p.dueAt);
+    // Different profiles: issued together, one round trip.
+    await Promise.all([
+      ...pops.map((p) => this.deps.queue.pop(this.tenant, destination.id, p.profileId, p.ids)),
+      ...parks.map((p) => this.deps.queue.park(this.tenant, destination.id, p.profileId, p.headId, p.dueAt)),
+    ]);
   }
 }

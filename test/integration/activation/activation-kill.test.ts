@@ -10,7 +10,7 @@ import { privateTopics } from '../../support/processor-harness';
 import { startActivationStack, type ActivationStack } from '../../support/activation-stack';
 import type { ActivationChildSettings } from '../../support/activation-child';
 import { deleteTopics, testKafka, uniqueName, waitFor } from '../../support/real-stack';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../bench/stages/webhook-receiver';
 
 jest.setTimeout(240_000);
 

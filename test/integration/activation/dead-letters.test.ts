@@ -7,7 +7,7 @@ import { segmentMembership } from '../../../services/common/streams/segment-memb
 import { replayDeadLetters } from '../../../services/activation/replay-dead-letters';
 import { startActivationStack, type ActivationStack } from '../../support/activation-stack';
 import { readTopic, testKafka, waitFor } from '../../support/real-stack';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../bench/stages/webhook-receiver';
 
 jest.setTimeout(120_000);
 
@@ -70,9 +70,15 @@ it('dead-letters a 4xx at once and a 5xx past max age, and replays them', async 
   expect(byDestination('failing')[0]!.attempts).toBeGreaterThan(1);
   expect((await gone.log()).length).toBe(2); // never retried
 
-  const rows = await readTopic(kafka, processor.topics.outputs.deliveries, 6, 5000);
-  const decisions = await Promise.all(rows.map((r) => stack.codec.decodeRecord(deliveryDecisions, r.value)));
-  const deadRows = decisions.filter((d) => d.status === 'dead_lettered');
+  // Retried decisions of 'failing' come first; read until the four dead-lettered ones are there.
+  const deadRows = await waitFor('four dead_lettered decisions', async () => {
+    const rows = await readTopic(kafka, processor.topics.outputs.deliveries, 10_000, 2000);
+    const decisions = await Promise.all(
+      rows.map((r) => stack.codec.decodeRecord(deliveryDecisions, r.value)),
+    );
+    const dead = decisions.filter((d) => d.status === 'dead_lettered');
+    return dead.length >= 4 ? dead : undefined;
+  });
   expect(deadRows.filter((d) => d.destinationId === 'gone').map((d) => d.httpStatus)).toEqual([410, 410]);
   expect(
     deadRows

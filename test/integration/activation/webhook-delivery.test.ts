@@ -7,7 +7,7 @@ import { deliveryDecisions } from '../../../services/common/streams/activation';
 import { segmentMembership } from '../../../services/common/streams/segment-membership';
 import { startActivationStack, type ActivationStack } from '../../support/activation-stack';
 import { readTopic, testKafka, waitFor } from '../../support/real-stack';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../bench/stages/webhook-receiver';
 
 jest.setTimeout(180_000);
 

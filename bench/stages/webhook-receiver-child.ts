@@ -1,8 +1,9 @@
-// A webhook receiver in a process of its own, for the activation tests, the bench and the demo.
+// A webhook receiver in a process of its own, for the activation tests and bench.
 // It follows a script of misbehaviour by request number (answer 500, hang without answering,
 // close the connection), then answers 200. Like a Standard Webhooks receiver it accepts each
 // webhook-id once (a repeat is answered 200 and logged as a duplicate). `POST /_mode` switches to
-// `ok`, `500`, `hang` or `close` at any time; `GET /_log` returns every request it answered.
+// `ok`, `500`, `410`, `hang` or `close` at any time; `GET /_log` returns every request it answered;
+// `GET /_count` the accepted requests and the calls in them (a batch body counts its calls).
 // Prints one line `{"port": N}` once it listens.
 import http from 'node:http';
 
@@ -32,8 +33,18 @@ const script = JSON.parse(process.argv[2] ?? '{}') as ReceiverScript;
 const first = [...(script.first ?? [])];
 let mode: ReceiverMode = script.after ?? 'ok';
 const accepted = new Set<string>();
+let acceptedCalls = 0;
 const log: ReceivedRequest[] = [];
 const hanging = new Set<http.ServerResponse>();
+
+function callsIn(body: string): number {
+  try {
+    const parsed = JSON.parse(body) as { batch?: unknown[] };
+    return Array.isArray(parsed.batch) ? parsed.batch.length : 1;
+  } catch {
+    return 1;
+  }
+}
 
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -51,6 +62,8 @@ const server = http.createServer((req, res) => {
 function answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   {
     if (req.url === '/_log') return void res.end(JSON.stringify(log));
+    if (req.url === '/_count')
+      return void res.end(JSON.stringify({ requests: accepted.size, calls: acceptedCalls }));
     if (req.url === '/_mode') {
       mode = (JSON.parse(body) as { mode: ReceiverMode }).mode;
       for (const r of hanging) r.destroy();
@@ -76,6 +89,7 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     };
     if (entry.answer === 200) {
       entry.duplicate = accepted.has(id);
+      if (!entry.duplicate) acceptedCalls += callsIn(body);
       accepted.add(id);
     }
     log.push(entry);

@@ -1,4 +1,5 @@
-// Starts test/support/webhook-receiver-child.ts as a child process and reads what it received.
+// Starts webhook-receiver-child as a child process (TypeScript under tsx, or the built .js) and
+// reads what it received.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ReceivedRequest, ReceiverMode, ReceiverScript } from './webhook-receiver-child';
@@ -11,6 +12,8 @@ export interface WebhookReceiver {
   log(): Promise<ReceivedRequest[]>;
   /** Requests answered 200 the first time for their webhook-id. */
   accepted(): Promise<ReceivedRequest[]>;
+  /** Accepted requests and the calls in them, without the bodies. */
+  count(): Promise<{ requests: number; calls: number }>;
   setMode(mode: ReceiverMode): Promise<void>;
   stop(): Promise<void>;
 }
@@ -18,7 +21,9 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(script: ReceiverScript = {}): Promise<WebhookReceiver> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(__dirname, 'webhook-receiver-child.ts'), JSON.stringify(script)],
+    __filename.endsWith('.ts')
+      ? ['--import', 'tsx', path.join(__dirname, 'webhook-receiver-child.ts'), JSON.stringify(script)]
+      : [path.join(__dirname, 'webhook-receiver-child.js'), JSON.stringify(script)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const port = await new Promise<number>((resolve, reject) => {
@@ -37,6 +42,7 @@ export async function startWebhookReceiver(script: ReceiverScript = {}): Promise
     child,
     log,
     accepted: async () => (await log()).filter((r) => r.answer === 200 && !r.duplicate),
+    count: async () => (await (await fetch(`${base}/_count`)).json()) as { requests: number; calls: number },
     setMode: async (mode) => {
       await fetch(`${base}/_mode`, { method: 'POST', body: JSON.stringify({ mode }) });
     },
