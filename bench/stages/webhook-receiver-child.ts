@@ -16,6 +16,8 @@ export interface ReceiverScript {
   port?: number;
   /** Milliseconds before each answer (a slow receiver). */
   delayMs?: number;
+  /** Answer 500 to every request whose body contains this text (one failing profile); `POST /_fail` changes it. */
+  failWhenBodyContains?: string | null;
 }
 
 export interface ReceivedRequest {
@@ -32,6 +34,7 @@ export interface ReceivedRequest {
 const script = JSON.parse(process.argv[2] ?? '{}') as ReceiverScript;
 const first = [...(script.first ?? [])];
 let mode: ReceiverMode = script.after ?? 'ok';
+let failWhen: string | null = script.failWhenBodyContains ?? null;
 const accepted = new Set<string>();
 let acceptedCalls = 0;
 const log: ReceivedRequest[] = [];
@@ -70,7 +73,12 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, body: strin
       hanging.clear();
       return void res.end('{}');
     }
-    const now = first.length > 0 ? first.shift()! : mode;
+    if (req.url === '/_fail') {
+      failWhen = (JSON.parse(body) as { text: string | null }).text;
+      return void res.end('{}');
+    }
+    const scripted = first.length > 0 ? first.shift()! : mode;
+    const now: ReceiverMode = failWhen !== null && body.includes(failWhen) ? '500' : scripted;
     if (now === 'hang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));

@@ -15,6 +15,8 @@ export interface WebhookReceiver {
   /** Accepted requests and the calls in them, without the bodies. */
   count(): Promise<{ requests: number; calls: number }>;
   setMode(mode: ReceiverMode): Promise<void>;
+  /** Answer 500 to bodies containing `text` (null: stop). */
+  failWhenBodyContains(text: string | null): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,9 @@ export async function startWebhookReceiver(script: ReceiverScript = {}): Promise
     log,
     accepted: async () => (await log()).filter((r) => r.answer === 200 && !r.duplicate),
     count: async () => (await (await fetch(`${base}/_count`)).json()) as { requests: number; calls: number },
+    failWhenBodyContains: async (text) => {
+      await fetch(`${base}/_fail`, { method: 'POST', body: JSON.stringify({ text }) });
+    },
     setMode: async (mode) => {
       await fetch(`${base}/_mode`, { method: 'POST', body: JSON.stringify({ mode }) });
     },
