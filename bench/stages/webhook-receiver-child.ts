@@ -21,6 +21,8 @@ export interface ReceiverScript {
 }
 
 export interface ReceivedRequest {
+  path: string;
+  authorization: string;
   id: string;
   timestamp: string;
   signature: string;
@@ -87,6 +89,8 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     if (now === 'close') return void req.socket.destroy();
     const id = String(req.headers['webhook-id'] ?? '');
     const entry: ReceivedRequest = {
+      path: req.url ?? '',
+      authorization: String(req.headers.authorization ?? ''),
       id,
       timestamp: String(req.headers['webhook-timestamp'] ?? ''),
       signature: String(req.headers['webhook-signature'] ?? ''),
