@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { action } from './cli-action';
 import { registerDefinitionCommands } from './commands/definitions-command';
 import { registerJourneyStatus } from './commands/journey-status-command';
+import { registerDestinationReplay } from './commands/destinations-replay-command';
 import { demoCommand } from './commands/demo-command';
 import { registerImportCommand } from './commands/import-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
@@ -79,6 +80,7 @@ identity
   .action((options: { tenant?: string }) => action((config) => identityRepairSnapshots(config, options))());
 registerDefinitionCommands(program, { command: 'segments', kinds: ['segment', 'computed_trait'] });
 registerDefinitionCommands(program, { command: 'destinations', kinds: ['destination'] });
+registerDestinationReplay(program);
 registerJourneyStatus(registerDefinitionCommands(program, { command: 'journeys', kinds: ['journey'] }));
 program
   .command('demo')

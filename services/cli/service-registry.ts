@@ -8,6 +8,7 @@ export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> =
   'profile-api': async () => (await import('../profile-api/main')).profileApiService,
   privacy: async () => (await import('../privacy/main')).privacyService,
   'journey-engine': async () => (await import('../journey-engine/main')).journeyEngineService,
+  activation: async () => (await import('../activation/main')).activationService,
 };
 
 export function serviceNames(): string[] {

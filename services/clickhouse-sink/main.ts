@@ -32,6 +32,7 @@ export const DEFAULT_SINK_TOPICS: SinkTopics = {
   merges: TOPICS.identityMerges,
   warnings: TOPICS.ingestionWarnings,
   deadLetters: TOPICS.eventsDlq,
+  deliveries: TOPICS.activationDeliveries,
 };
 
 export interface ClickHouseSinkOptions {
@@ -43,7 +44,8 @@ export interface ClickHouseSinkOptions {
 // Only dead letters are produced: poison records and records whose rows ClickHouse refused.
 export const clickHouseSink = defineStreamProcessor<SinkInput, never, ClickHouseSinkOptions>({
   name: 'clickhouse-sink',
-  description: 'writes resolved events, profiles, merges, warnings and dead letters into ClickHouse',
+  description:
+    'writes resolved events, profiles, merges, warnings, dead letters and delivery decisions into ClickHouse',
   defaultOpsPort: 9103,
   groupId: SINK_GROUP_ID,
   inputs: DEFAULT_SINK_TOPICS,

@@ -4,12 +4,14 @@ import type { RecordDecoder } from '../common/codec/avro-codec';
 import { toWellFormedJson } from '../common/events/well-formed-json';
 import type { ConsumedMessage } from '../common/kafka/consumed-message';
 import type { MessageHandler } from '../common/kafka/consumer-runner';
+import { deliveryDecisions } from '../common/streams/activation';
 import { identityMerges, type IdentityMergeRecord } from '../common/streams/identity-merges';
 import { ingestionWarnings } from '../common/streams/ingestion-warnings';
 import { profileSnapshots } from '../common/streams/profile-snapshots';
 import { resolvedEvents } from '../common/streams/resolved-events';
 import type { ClickHouseBatcher, Row } from './clickhouse-batcher';
 import { deadLetterRow } from './dead-letter-rows';
+import { deliveryRow } from './delivery-rows';
 import { eventRow } from './event-rows';
 import { mergedLoserRow } from './merged-profile-row';
 import { overrideRows } from './override-rows';
@@ -17,7 +19,7 @@ import type { OverrideLookup } from './override-store';
 import { profileRows } from './profile-rows';
 import { warningRow } from './warning-rows';
 
-export type SinkInput = 'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters';
+export type SinkInput = 'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters' | 'deliveries';
 
 /** The stream each input carries, whatever its topic is called (dead letters are not Avro). */
 export const SINK_INPUT_STREAMS = {
@@ -25,6 +27,7 @@ export const SINK_INPUT_STREAMS = {
   profiles: profileSnapshots,
   merges: identityMerges,
   warnings: ingestionWarnings,
+  deliveries: deliveryDecisions,
 } as const;
 
 export interface SinkHandlerOptions {
@@ -85,6 +88,11 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
       case 'warnings': {
         const warning = await codec.decodeRecord(SINK_INPUT_STREAMS.warnings, message.value);
         add('ingestion_warnings', [warningRow(warning)], message);
+        break;
+      }
+      case 'deliveries': {
+        const decision = await codec.decodeRecord(SINK_INPUT_STREAMS.deliveries, message.value);
+        add('deliveries', [deliveryRow(decision)], message);
         break;
       }
       case 'merges': {

@@ -11,6 +11,7 @@ export const MONTH_PARTITION_COLUMNS: Readonly<Record<string, string>> = {
   dead_letters: 'failed_at',
   // Written by the journey engine, not the sink; its rows carry the current time.
   journey_steps: 'at',
+  deliveries: 'decided_at',
 };
 
 /** The month of a row's partition column ('YYYY-MM-DD hh:mm:ss' text): 'YYYY-MM', '' if none. */

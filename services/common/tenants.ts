@@ -19,7 +19,19 @@ export const tenantSchema = z.object({
   identity: z.unknown().optional(),
   /** SHA-256 (hex) of each read key of the profile API: the keys themselves are never stored. */
   readKeyHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')).optional(),
+  /**
+   * opt_in: a profile with no recorded consent for a category receives nothing that needs it (the
+   * default); opt_out: no record means allowed. docs/destinations.md, "Consent".
+   */
+  consent_mode: z.enum(['opt_in', 'opt_out']).optional(),
 });
+
+export type ConsentMode = 'opt_in' | 'opt_out';
+
+/** A tenant's consent mode; an unknown tenant is opt_in (fail closed). */
+export function consentModeOf(tenant: { consent_mode?: ConsentMode } | undefined): ConsentMode {
+  return tenant?.consent_mode ?? 'opt_in';
+}
 
 export const tenantsFileSchema = z
   .object({ tenants: z.array(tenantSchema).min(1) })

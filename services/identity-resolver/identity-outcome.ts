@@ -8,6 +8,7 @@ import type {
   RefusedIdentifier,
   RefusalReason,
 } from './identity-event';
+import { isConsentTrait } from './consent-operations';
 import { decodeTraitEntry, type TraitEntry } from './trait-operations';
 
 export interface ProfileSnapshot {
@@ -128,7 +129,9 @@ export function snapshotFromLua(raw: unknown): ProfileSnapshot {
   for (const [name, stored] of Object.entries(record(s.traits ?? {}, 'profile.traits'))) {
     const entry = decodeTraitEntry(text(stored, `trait ${name}`));
     traitState[name] = entry;
-    if (entry.kind !== 'unset') traits[name] = JSON.parse(entry.value ?? 'null') as unknown;
+    // Consent entries are kept in traitState but shown as `consent` (consent-operations.ts).
+    if (entry.kind !== 'unset' && !isConsentTrait(name))
+      traits[name] = JSON.parse(entry.value ?? 'null') as unknown;
   }
   return {
     profileId: text(s.profileId, 'profile.profileId'),

@@ -3,6 +3,7 @@
 // script and the reference model both consume.
 import { MESSAGE_ID_MAX_LENGTH } from '../common/events/event-model';
 import { TENANT_ID_PATTERN } from '../common/tenants';
+import { extractConsentOperations } from './consent-operations';
 import { extractIdentifiers } from './extract-identifiers';
 import type { IdentityEventInput, IdentityWarning, RefusedIdentifier } from './identity-event';
 import type { IdentityRules } from './identity-rules';
@@ -85,7 +86,7 @@ export function prepareResolution(event: IdentityEventInput, rules: IdentityRule
       identifiers: extracted.identifiers,
       founderProfileId:
         extracted.identifiers[0] === undefined ? null : profileIdFor(event.tenant, extracted.identifiers[0]),
-      traitOperations: traits.operations,
+      traitOperations: [...traits.operations, ...extractConsentOperations(event)],
       refused: extracted.refused,
       warnings: [...clampWarnings, ...extracted.warnings, ...traits.warnings],
     },

@@ -2,6 +2,7 @@
 // count (it alone knows its key layout); these adapters give them the registry's shape.
 import type { Redis } from 'ioredis';
 import type { PersonalStateStore } from '../common/privacy/personal-state';
+import { countQueuedDeliveries, removeQueuedDeliveries } from '../activation/delivery-queue';
 import { countJourneyState, removeJourneyState } from '../journey-engine/journey-state-store';
 
 export function journeyState(redis: Redis): PersonalStateStore {
@@ -9,5 +10,16 @@ export function journeyState(redis: Redis): PersonalStateStore {
     name: 'redis:journey-engine',
     remove: async (tenant, profileIds) => ({ removed: await removeJourneyState(redis, tenant, profileIds) }),
     count: (tenant, profileIds) => countJourneyState(redis, tenant, profileIds),
+  };
+}
+
+/** Deliveries waiting in activation's per-destination queues carry the profile's data. */
+export function activationQueueState(redis: Redis): PersonalStateStore {
+  return {
+    name: 'redis:activation-queues',
+    remove: async (tenant, profileIds) => ({
+      removed: await removeQueuedDeliveries(redis, tenant, profileIds),
+    }),
+    count: (tenant, profileIds) => countQueuedDeliveries(redis, tenant, profileIds),
   };
 }

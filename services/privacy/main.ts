@@ -18,7 +18,7 @@ import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { compileTenantRules } from '../identity-resolver/main';
 import { carryOutRequest, type PrivacyDeps } from './carry-out-request';
-import { journeyState } from './engine-states';
+import { activationQueueState, journeyState } from './engine-states';
 import { identityGraphState, resolverOutcomesState } from './identity-graph-state';
 import { PERSONAL_DATA_TABLES } from './personal-data-tables';
 import { markDone } from './request-progress';
@@ -35,8 +35,20 @@ export const RETAINED_TOPICS: readonly string[] = [
   TOPICS.ingestionWarnings,
   TOPICS.eventsDlq,
   TOPICS.segmentMembership,
+  TOPICS.computedTraitChanges,
+  TOPICS.journeyActions,
+  TOPICS.activationDeliveries,
+  TOPICS.activationDeadLetters,
+  TOPICS.activationPayloads,
   TOPICS.privacyRequests,
+  // A receipt names the subject's identifiers: the proof of the erasure, kept for its retention.
+  TOPICS.privacyReceipts,
 ];
+
+/** Topics declared free of personal data, and why (a unit test keeps every topic classified). */
+export const TOPICS_WITHOUT_PERSONAL_DATA: Readonly<Record<string, string>> = {
+  [TOPICS.definitions]: 'segment, destination and journey definitions: configuration, no people',
+};
 
 export interface PrivacyOptions {
   tenants?: TenantDirectory;
@@ -73,7 +85,8 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
     const registry = new PersonalStateRegistry()
       .register(identityGraphState(redis))
       .register(resolverOutcomesState(redis))
-      .register(journeyState(redis));
+      .register(journeyState(redis))
+      .register(activationQueueState(redis));
     options.registerStores?.(registry, redis);
     const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-privacy-admin`);
     const profilesTopic = options.profilesTopic ?? TOPICS.profiles;

@@ -71,6 +71,7 @@ export const PERSONAL_DATA_TABLES: readonly PersonalDataTable[] = [
     orderBy: 'changed_at',
   },
   { table: 'journey_steps', columns: ['tenant', 'profile_id'], where: byProfile(), orderBy: 'at' },
+  { table: 'deliveries', columns: ['tenant', 'profile_id'], where: byProfile(), orderBy: 'decided_at' },
 ];
 
 /** Tables declared free of personal data, and why. */

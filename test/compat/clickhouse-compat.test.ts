@@ -10,6 +10,7 @@ import { sqlIdentifier } from '../../services/common/clickhouse/escape-sql';
 import { bindDatabase } from '../../services/common/clickhouse/migration-files';
 import { loadMigrations } from '../../services/common/clickhouse/migrator';
 import { deadLetterRow } from '../../services/clickhouse-sink/dead-letter-rows';
+import { deliveryRow } from '../../services/clickhouse-sink/delivery-rows';
 import { eventRow } from '../../services/clickhouse-sink/event-rows';
 import { mergedLoserRow } from '../../services/clickhouse-sink/merged-profile-row';
 import { overrideRows } from '../../services/clickhouse-sink/override-rows';
@@ -122,6 +123,25 @@ function sinkInserts(): Statement[] {
           value: Buffer.from([0xde, 0xad]),
           headers: { [DLQ_HEADERS.errorClass]: Buffer.from('DecodeError') },
           timestamp: T,
+        }),
+      ],
+    ],
+    [
+      'deliveries',
+      [
+        deliveryRow({
+          tenant,
+          destinationId: 'crm-hook',
+          profileId: 'p-1',
+          sourceStream: 'membership',
+          sourceId: 'c-1',
+          idempotencyId: 'msg_1',
+          attempt: 2,
+          status: 'dead_lettered',
+          reason: 'HTTP 410: gone',
+          httpStatus: 410,
+          latencyMs: 1234,
+          decidedAt: T,
         }),
       ],
     ],

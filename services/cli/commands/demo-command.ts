@@ -18,6 +18,7 @@ import { parseIdentityRules } from '../../identity-resolver/identity-rules';
 import { privacyRequest } from './privacy-command';
 import { SERVICE_LOADERS } from '../service-registry';
 import { bindQuery, REVENUE_PER_PROFILE_TOP5, TOP_EVENTS_7D } from '../demo/analyst-queries';
+import { activationDemo } from '../demo/demo-activation';
 import { formatDuration, formatProfileLine, formatTable, type Row } from '../demo/demo-report';
 import { dayTag, demoShop, type Person, type ShopMessage } from '../demo/demo-shop';
 import { runJourneyDemo } from '../demo/demo-journeys';
@@ -111,7 +112,7 @@ async function startPipeline(config: Config): Promise<RunningService[]> {
   const logger = createLogger('cdp-demo', 'warn');
   const running: RunningService[] = [];
   // Consumers first, so they are in their groups when the collector's first events arrive.
-  for (const name of ['clickhouse-sink', 'identity-resolver', 'privacy', 'collector']) {
+  for (const name of ['clickhouse-sink', 'identity-resolver', 'activation', 'privacy', 'collector']) {
     const load = SERVICE_LOADERS[name];
     if (load === undefined) throw new Error(`unknown service ${name}`);
     const def = await load();
@@ -238,6 +239,20 @@ export async function demoCommand(config: Config): Promise<number> {
     say('');
     say('analyst query: revenue per profile, top 5 (events_resolved + profiles)');
     say(formatTable(await queryRows(clickhouse, bindQuery(REVENUE_PER_PROFILE_TOP5, bound))));
+    say('');
+    say('activation: segment entries delivered to a local webhook, consent enforced');
+    await activationDemo({
+      tenant: TENANT,
+      database: config.CDP_CLICKHOUSE_DATABASE,
+      kafka,
+      codec: new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL),
+      producer,
+      events,
+      graph,
+      clickhouse,
+      people: [shown[0]!.userId, shown[1]!.userId],
+      say,
+    });
     say('');
     await runJourneyDemo(config, { collectorUrl: url, say });
     const erased = shown[0];

@@ -2,6 +2,7 @@
 import type { Config } from '../../common/config';
 import { createRedis } from '../../common/redis/redis-client';
 import { loadTenants } from '../../common/tenants';
+import { consentOf } from '../../identity-resolver/consent-operations';
 import { IdentityGraph } from '../../identity-resolver/identity-graph';
 import type { ProfileSnapshot } from '../../identity-resolver/identity-outcome';
 import { lookupProfile } from '../../identity-resolver/profile-lookup';
@@ -18,6 +19,7 @@ export function profileJson(tenant: string, p: ProfileSnapshot): Record<string, 
     profile_id: p.profileId,
     identifiers: p.identifiers,
     traits: p.traits,
+    consent: consentOf(p.traitState),
     merged_from: p.mergedFrom,
     version: p.version,
     first_seen: p.firstSeen,

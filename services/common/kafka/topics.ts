@@ -15,6 +15,9 @@ export const TOPICS = {
   definitions: 'cdp.definitions.v1',
   privacyRequests: 'cdp.privacy.requests.v1',
   privacyReceipts: 'cdp.privacy.receipts.v1',
+  activationDeliveries: 'cdp.activation.deliveries.v1',
+  activationDeadLetters: 'cdp.activation.dead-letters.v1',
+  activationPayloads: 'cdp.activation.payloads.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -91,6 +94,9 @@ export function topicDefinitions(config: Pick<Config, 'CDP_TOPIC_PARTITIONS'>): 
     { name: TOPICS.definitions, partitions: 1, cleanupPolicy: 'compact', retentionMs: -1 },
     { name: TOPICS.privacyRequests, partitions: p, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
     { name: TOPICS.privacyReceipts, partitions: p, cleanupPolicy: 'delete', retentionMs: 365 * DAY_MS },
+    { name: TOPICS.activationDeliveries, partitions: p, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
+    { name: TOPICS.activationDeadLetters, partitions: p, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
+    { name: TOPICS.activationPayloads, partitions: p, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
   ];
 }
 

@@ -1,4 +1,5 @@
 // Every stream of the platform, one per topic in kafka/topics.ts (a test keeps the two lists equal).
+import { deliveryDecisions, destinationDeadLetters, destinationPayloads } from './activation';
 import { computedTraitChanges } from './computed-traits';
 import { deadLetters } from './dead-letters';
 import { definitions } from './definitions';
@@ -28,4 +29,7 @@ export const ALL_STREAMS: readonly Stream[] = [
   definitions,
   privacyRequests,
   privacyReceipts,
+  deliveryDecisions,
+  destinationDeadLetters,
+  destinationPayloads,
 ];

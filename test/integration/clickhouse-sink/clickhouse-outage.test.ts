@@ -41,6 +41,7 @@ const topics: SinkTopics = {
   merges: uniqueName('test.outage.merges'),
   warnings: uniqueName('test.outage.warnings'),
   deadLetters: uniqueName('test.outage.dlq'),
+  deliveries: uniqueName('test.outage.deliveries'),
 };
 const sinkDlq = uniqueName('test.outage.own-dlq');
 const PARTITIONS = 3;
@@ -62,7 +63,7 @@ beforeAll(async () => {
   await createTopics(kafka, [topics.events], PARTITIONS);
   await createTopics(
     kafka,
-    [topics.profiles, topics.merges, topics.warnings, topics.deadLetters, sinkDlq],
+    [topics.profiles, topics.merges, topics.warnings, topics.deadLetters, topics.deliveries, sinkDlq],
     1,
   );
   producer = await createProducer(kafka);

@@ -41,6 +41,7 @@ const topics: SinkTopics = {
   merges: uniqueName('test.sink-bad.merges'),
   warnings: uniqueName('test.sink-bad.warnings'),
   deadLetters: uniqueName('test.sink-bad.dlq-in'),
+  deliveries: uniqueName('test.sink-bad.deliveries'),
 };
 const sinkDlq = uniqueName('test.sink-bad.own-dlq');
 const groupId = uniqueName('g-sink-bad');
@@ -56,6 +57,7 @@ const sent: Record<keyof SinkTopics, number> = {
   merges: 0,
   warnings: 0,
   deadLetters: 0,
+  deliveries: 0,
 };
 
 beforeAll(async () => {

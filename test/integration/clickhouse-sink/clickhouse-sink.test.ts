@@ -15,6 +15,7 @@ import { identityMerges } from '../../../services/common/streams/identity-merges
 import { ingestionWarnings } from '../../../services/common/streams/ingestion-warnings';
 import { profileSnapshots } from '../../../services/common/streams/profile-snapshots';
 import { resolvedEvents } from '../../../services/common/streams/resolved-events';
+import { deliveryDecisions } from '../../../services/common/streams/activation';
 import type { AvroStream } from '../../../services/common/streams/stream';
 import {
   committedOffsets,
@@ -40,6 +41,7 @@ const topics: SinkTopics = {
   merges: uniqueName('test.sink.merges'),
   warnings: uniqueName('test.sink.warnings'),
   deadLetters: uniqueName('test.sink.dlq'),
+  deliveries: uniqueName('test.sink.deliveries'),
 };
 const sinkDlq = uniqueName('test.sink.own-dlq');
 const T = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -129,6 +131,20 @@ async function publish(): Promise<void> {
     trait: null,
     occurredAt: T,
   });
+  await send(deliveryDecisions, 'deliveries', `${tenant}:crm-hook:A`, {
+    tenant,
+    destinationId: 'crm-hook',
+    profileId: 'A',
+    sourceStream: 'membership',
+    sourceId: 'c-1',
+    idempotencyId: 'msg_1',
+    attempt: 2,
+    status: 'retried',
+    reason: 'HTTP 503: busy',
+    httpStatus: 503,
+    latencyMs: 1500,
+    decidedAt: T,
+  });
   const poison = {
     topic: 'cdp.events.raw.v1',
     partition: 4,
@@ -157,6 +173,7 @@ async function finalCounts(): Promise<Record<string, number>> {
     'profile_overrides',
     'ingestion_warnings',
     'dead_letters',
+    'deliveries',
   ]) {
     const [r] = await rows<{ c: string }>(`SELECT count() AS c FROM ${db}.${table} FINAL`);
     out[table] = Number(r?.c);
@@ -171,6 +188,7 @@ const EXPECTED = {
   profile_overrides: 2,
   ingestion_warnings: 1,
   dead_letters: 1,
+  deliveries: 1,
 };
 
 async function runSinkUntilCommitted(groupId: string): Promise<void> {
@@ -181,7 +199,14 @@ async function runSinkUntilCommitted(groupId: string): Promise<void> {
     dlq: sinkDlq,
     limits: { maxRows: 4, maxBytes: 1e6, maxAgeMs: 60_000 },
   });
-  const ends: Record<string, number> = { events: 3, profiles: 5, merges: 2, warnings: 1, deadLetters: 1 };
+  const ends: Record<string, number> = {
+    events: 3,
+    profiles: 5,
+    merges: 2,
+    warnings: 1,
+    deadLetters: 1,
+    deliveries: 1,
+  };
   await waitFor(
     'every input committed',
     async () => {

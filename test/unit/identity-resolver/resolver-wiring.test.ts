@@ -46,6 +46,7 @@ describe('cdp profile get output', () => {
       profile_id: 'p-1',
       identifiers: ['email:ann@example.com', 'user_id:u-1'],
       traits: { plan: 'pro' },
+      consent: {},
       merged_from: ['p-0'],
       version: 2,
       first_seen: '2025-01-01T00:00:00.000Z',

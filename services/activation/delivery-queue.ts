@@ -1,0 +1,190 @@
+// The durable per-destination queue in Redis: each destination of each tenant has its own keys
+// (one hash tag, so one Cluster slot), each profile its own list, and a `ready` sorted set says
+// which profile is due when. A slow destination only fills its own keys; a failing profile is
+// parked (its score moves to its next attempt) while the destination's other profiles go on.
+//   {a:<tenant>:<destination>}:ready          zset  profileId -> due (or lease end), epoch ms
+//   {a:<tenant>:<destination>}:q:<profileId>  list  queued deliveries (JSON), oldest first
+//   {a:<tenant>:<destination>}:attempts       hash  idempotency id -> attempts made
+//   {a:<tenant>:<destination>}:id:<id>        string  the id was queued (dedupe of re-handled records)
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { repoRoot } from '../common/config';
+import { loadLuaScript, runLuaScript, type LuaScript } from '../identity-resolver/lua-scripts';
+import type { QueuedDelivery } from './delivery';
+
+const DIR = path.join(repoRoot, 'services', 'activation', 'lua');
+
+/** How long an id stays known: records older than this in Kafka would be queued again on a replay. */
+export const ID_MARKER_TTL_SECONDS = 14 * 24 * 3600;
+
+export interface ClaimedProfile {
+  profileId: string;
+  /** Attempts already made for the head delivery. */
+  attempts: number;
+  deliveries: QueuedDelivery[];
+}
+
+export function destinationPrefix(keyPrefix: string, tenant: string, destinationId: string): string {
+  return `${keyPrefix}{a:${tenant}:${destinationId}}`;
+}
+
+export class DeliveryQueue {
+  private readonly enqueueScript: LuaScript = loadLuaScript('enqueue-delivery-3.lua', DIR);
+  private readonly claimScript: LuaScript = loadLuaScript('claim-profiles-2.lua', DIR);
+  private readonly settleScript: LuaScript = loadLuaScript('settle-profile-3.lua', DIR);
+
+  /** `keyPrefix` isolates tests sharing one Redis. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix = '',
+  ) {}
+
+  private prefix(tenant: string, destinationId: string): string {
+    return destinationPrefix(this.keyPrefix, tenant, destinationId);
+  }
+
+  /** Queues a delivery once per id (true), or not again (false); `force` re-queues a dead letter. */
+  async enqueue(delivery: QueuedDelivery, now = Date.now(), force = false): Promise<boolean> {
+    const p = this.prefix(delivery.tenant, delivery.destinationId);
+    const reply = await runLuaScript(
+      this.redis,
+      this.enqueueScript,
+      [`${p}:id:${delivery.id}`, `${p}:q:${delivery.profileId}`, `${p}:ready`],
+      [JSON.stringify(delivery), delivery.profileId, now, ID_MARKER_TTL_SECONDS, force ? '1' : '0'],
+    );
+    return reply === 1;
+  }
+
+  async claim(
+    tenant: string,
+    destinationId: string,
+    options: { now: number; leaseMs: number; profiles: number; itemsPerProfile: number },
+  ): Promise<ClaimedProfile[]> {
+    const p = this.prefix(tenant, destinationId);
+    const reply = (await runLuaScript(
+      this.redis,
+      this.claimScript,
+      [`${p}:ready`, `${p}:attempts`],
+      [options.now, options.now + options.leaseMs, options.profiles, options.itemsPerProfile, p],
+    )) as unknown[];
+    const claimed: ClaimedProfile[] = [];
+    for (let i = 0; i < reply.length; i += 3) {
+      claimed.push({
+        profileId: String(reply[i]),
+        attempts: Number(reply[i + 1]),
+        deliveries: (reply[i + 2] as string[]).map((text) => JSON.parse(text) as QueuedDelivery),
+      });
+    }
+    return claimed;
+  }
+
+  /** Removes the settled head deliveries (delivered or dead-lettered) and frees the profile. */
+  async pop(
+    tenant: string,
+    destinationId: string,
+    profileId: string,
+    ids: string[],
+    now = Date.now(),
+  ): Promise<number> {
+    return Number(await this.settle(tenant, destinationId, profileId, ['pop', now, ids.join(','), 0]));
+  }
+
+  /** Counts an attempt of the head and parks the profile until `dueAt`; returns the attempts made. */
+  async park(
+    tenant: string,
+    destinationId: string,
+    profileId: string,
+    headId: string,
+    dueAt: number,
+  ): Promise<number> {
+    return Number(await this.settle(tenant, destinationId, profileId, ['park', Date.now(), headId, dueAt]));
+  }
+
+  /** Gives a claimed profile back untouched (it did not fit in the batch). */
+  async release(tenant: string, destinationId: string, profileId: string, now = Date.now()): Promise<void> {
+    await this.settle(tenant, destinationId, profileId, ['release', now, '', 0]);
+  }
+
+  /** Deliveries waiting, over every profile (for tests, the demo and metrics). */
+  async pending(tenant: string, destinationId: string): Promise<number> {
+    const p = this.prefix(tenant, destinationId);
+    const profiles = await this.redis.zrange(`${p}:ready`, 0, -1);
+    let total = 0;
+    for (const profile of profiles) total += await this.redis.llen(`${p}:q:${profile}`);
+    return total;
+  }
+
+  private settle(
+    tenant: string,
+    destinationId: string,
+    profileId: string,
+    args: (string | number)[],
+  ): Promise<unknown> {
+    const p = this.prefix(tenant, destinationId);
+    return runLuaScript(
+      this.redis,
+      this.settleScript,
+      [`${p}:ready`, `${p}:q:${profileId}`, `${p}:attempts`],
+      [profileId, ...args],
+    );
+  }
+}
+
+/** The `ready` keys of every destination of a tenant (a privacy request is rare; SCAN is fine). */
+async function readyKeys(redis: Redis, tenant: string, keyPrefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${keyPrefix}{a:${tenant}:*}:ready`,
+      'COUNT',
+      1000,
+    );
+    keys.push(...found);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
+/**
+ * Privacy erasure: drops every queued delivery of these profiles in every destination of the
+ * tenant (their lists and their places in `ready`); returns the deliveries dropped.
+ */
+export async function removeQueuedDeliveries(
+  redis: Redis,
+  tenant: string,
+  profileIds: readonly string[],
+  keyPrefix = '',
+): Promise<number> {
+  let removed = 0;
+  for (const ready of await readyKeys(redis, tenant, keyPrefix)) {
+    const p = ready.slice(0, -':ready'.length);
+    for (const id of profileIds) {
+      const [[, length]] = (await redis
+        .multi()
+        .llen(`${p}:q:${id}`)
+        .del(`${p}:q:${id}`)
+        .zrem(ready, id)
+        .exec()) as [[Error | null, number]];
+      removed += length;
+    }
+  }
+  return removed;
+}
+
+/** Deliveries still queued for these profiles, in every destination of the tenant. */
+export async function countQueuedDeliveries(
+  redis: Redis,
+  tenant: string,
+  profileIds: readonly string[],
+  keyPrefix = '',
+): Promise<number> {
+  let count = 0;
+  for (const ready of await readyKeys(redis, tenant, keyPrefix)) {
+    const p = ready.slice(0, -':ready'.length);
+    for (const id of profileIds) count += await redis.llen(`${p}:q:${id}`);
+  }
+  return count;
+}
