@@ -24,6 +24,7 @@ import type { ProfileSnapshot } from '../identity-resolver/identity-outcome';
 import { lookupProfile, type ProfileLookup } from '../identity-resolver/profile-lookup';
 import { readEventsPage, readSegments } from './clickhouse-reads';
 import { DEFAULT_EVENTS_WINDOW_SECONDS, decodeCursor } from './events-query';
+import { consentOf } from '../identity-resolver/consent-operations';
 import type { ProfileExtras } from './profile-extras';
 import {
   errorResponses,
@@ -163,7 +164,7 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
         const wanted = new Set<ProfileField>(fields ?? []);
         const want = (f: ProfileField) => fields === undefined || wanted.has(f);
         const extras =
-          want('computed') || want('segments') || want('consent')
+          want('computed') || want('segments')
             ? await options.extras.read(tenant.id, profile.profileId)
             : undefined;
         if (minVersion !== undefined) void reply.header('x-min-version-met', String(met));
@@ -173,7 +174,8 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
           ...(want('traits') && { traits: profile.traits }),
           ...(want('computed') && { computed: extras?.computed ?? {} }),
           ...(want('segments') && { segments: extras?.segments ?? [] }),
-          ...(want('consent') && { consent: extras?.consent ?? {} }),
+          // Consent is part of the profile itself (last writer wins by event time, like traits).
+          ...(want('consent') && { consent: consentOf(profile.traitState) }),
           version: profile.version,
           ...(want('first_seen') && { first_seen: profile.firstSeen }),
           ...(want('last_seen') && { last_seen: profile.lastSeen }),

@@ -1,13 +1,12 @@
-// What a profile carries beyond the identity graph: computed traits and segment membership (the
-// segment engine) and consent. One seam, so the API does not know where each one is kept.
+// What a profile carries beyond the identity graph: computed traits and segment membership, kept
+// by the segment engine. One seam, so the API does not know where they are kept. (Consent is on
+// the profile itself.)
 
 export interface ProfileExtrasValue {
   /** Computed trait name -> value. */
   computed: Record<string, unknown>;
   /** Ids of the segments the profile is in now. */
   segments: string[];
-  /** Consent category -> state, as the consent store keeps it. */
-  consent: Record<string, unknown>;
 }
 
 export interface ProfileExtras {
@@ -15,7 +14,7 @@ export interface ProfileExtras {
   read(tenant: string, profileId: string): Promise<ProfileExtrasValue>;
 }
 
-/** Until the segment engine and the consent store are wired in, a profile has none of these. */
+/** For tests of the API alone: a profile in no segment, with no computed trait. */
 export const NO_PROFILE_EXTRAS: ProfileExtras = {
-  read: () => Promise.resolve({ computed: {}, segments: [], consent: {} }),
+  read: () => Promise.resolve({ computed: {}, segments: [] }),
 };

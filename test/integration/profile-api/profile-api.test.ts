@@ -98,7 +98,12 @@ describe('read-your-writes', () => {
     expect(before.min_version_met).toBe(true);
     profileId = before.profile_id;
 
-    await identify({ userId: 'u1', traits: { plan: 'pro' } });
+    await identify({
+      userId: 'u1',
+      traits: { plan: 'pro' },
+      timestamp: '2026-01-02T03:04:05.000Z',
+      context: { consent: { categoryPreferences: { Marketing: true, Advertising: false } } },
+    });
     const res = await get(`/v1/profiles/user_id:u1?min_version=${before.version + 1}`);
     const after = (await res.json()) as Record<string, unknown>;
     expect(after).toMatchObject({
@@ -107,7 +112,10 @@ describe('read-your-writes', () => {
       traits: { email: 'Ann@Example.COM', plan: 'pro' },
       computed: {},
       segments: [],
-      consent: {},
+      consent: {
+        Marketing: { granted: true, at: '2026-01-02T03:04:05.000Z' },
+        Advertising: { granted: false, at: '2026-01-02T03:04:05.000Z' },
+      },
       min_version_met: true,
     });
     expect(after.version).toBeGreaterThanOrEqual(before.version + 1);
