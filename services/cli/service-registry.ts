@@ -5,6 +5,7 @@ export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> =
   collector: async () => (await import('../collector/main')).collectorService,
   'identity-resolver': async () => (await import('../identity-resolver/main')).identityResolverService,
   'clickhouse-sink': async () => (await import('../clickhouse-sink/main')).clickHouseSinkService,
+  'segment-engine': async () => (await import('../segment-engine/main')).segmentEngineService,
 };
 
 export function serviceNames(): string[] {

@@ -39,7 +39,11 @@ function mostFrequent(vc: Record<string, number> | undefined): string | null {
 }
 
 /** Aggregates of one window total; what an aggregate is when nothing was counted is in docs/segments.md. */
-export function aggregateOf(total: Bucket, aggregate: ComputedTraitDefinition['aggregate'], property?: string): ComputedResult {
+export function aggregateOf(
+  total: Bucket,
+  aggregate: ComputedTraitDefinition['aggregate'],
+  property?: string,
+): ComputedResult {
   if (aggregate === 'count') return total.n;
   const p = property === undefined ? undefined : total.p[property];
   const ranked = (r: Ranked | null | undefined) => (r ? r[2] : null);
@@ -67,7 +71,11 @@ export function evaluateProfile(state: ProfileState, plan: SegmentPlan, now: num
   const computed: Record<string, ComputedResult> = {};
   for (const t of plan.traits) {
     const d = t.definition;
-    computed[t.id] = aggregateOf(windowTotal(state, t.signature, d.within_days, now), d.aggregate, d.property);
+    computed[t.id] = aggregateOf(
+      windowTotal(state, t.signature, d.within_days, now),
+      d.aggregate,
+      d.property,
+    );
   }
   const flat = flattenTraits(state.traits);
   const trait = (path: string) => {

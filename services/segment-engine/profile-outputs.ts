@@ -85,14 +85,28 @@ export function outputsOf(
     if (r) out.computed.push(r);
   }
   for (const s of plan.segments) {
-    const r = membershipChange(state, tenant, profileId, s.id, s.version, evaluation.segments[s.id] ?? false, at);
+    const r = membershipChange(
+      state,
+      tenant,
+      profileId,
+      s.id,
+      s.version,
+      evaluation.segments[s.id] ?? false,
+      at,
+    );
     if (r) out.membership.push(r);
   }
   return out;
 }
 
 /** A merged-away profile leaves every segment it was in. */
-export function exitAll(state: ProfileState, tenant: string, profileId: string, plan: SegmentPlan, at: number): ProfileOutputs {
+export function exitAll(
+  state: ProfileState,
+  tenant: string,
+  profileId: string,
+  plan: SegmentPlan,
+  at: number,
+): ProfileOutputs {
   const out = noOutputs();
   const versions = new Map(plan.segments.map((s) => [s.id, s.version]));
   for (const [segmentId, m] of Object.entries(state.seg).sort(([a], [b]) => a.localeCompare(b))) {

@@ -77,7 +77,9 @@ function propertyText(props: FlatJson, name: string): string | undefined {
 }
 
 export function matchesSignature(sig: Signature, e: EventInput): boolean {
-  return e.event === sig.event && sig.where.every((w) => matchesValue(propertyText(e.properties, w.property), w));
+  return (
+    e.event === sig.event && sig.where.every((w) => matchesValue(propertyText(e.properties, w.property), w))
+  );
 }
 
 function emptyAggregate(values: boolean): PropertyAggregate {

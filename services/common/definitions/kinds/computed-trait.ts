@@ -29,7 +29,11 @@ export const computedTraitSchema = z
   })
   .superRefine((t, ctx) => {
     if (t.aggregate !== 'count' && t.property === undefined)
-      ctx.addIssue({ code: 'custom', path: ['property'], message: `aggregate ${t.aggregate} needs a property` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['property'],
+        message: `aggregate ${t.aggregate} needs a property`,
+      });
     if (t.aggregate === 'count' && t.property !== undefined)
       ctx.addIssue({ code: 'custom', path: ['property'], message: 'aggregate count takes no property' });
   });

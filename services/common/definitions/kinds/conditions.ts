@@ -52,9 +52,13 @@ export const traitPath = z
   .regex(/^[^.]+(\.[^.]+)*$/, 'a trait name, or a dotted path with no empty part');
 
 export const traitCondition = z.strictObject({ trait: traitPath, ...opValue }).superRefine(checkOpValue);
-export const computedCondition = z.strictObject({ computed: definitionId, ...opValue }).superRefine(checkOpValue);
+export const computedCondition = z
+  .strictObject({ computed: definitionId, ...opValue })
+  .superRefine(checkOpValue);
 /** A filter on one top-level event property. */
-export const whereItem = z.strictObject({ property: z.string().min(1), ...opValue }).superRefine(checkOpValue);
+export const whereItem = z
+  .strictObject({ property: z.string().min(1), ...opValue })
+  .superRefine(checkOpValue);
 /** Any of the three: a value at a path compared by `op`. */
 export interface ValueComparison {
   op: ValueOp;
@@ -74,7 +78,8 @@ const numberBounds = {
   lt: z.number().optional(),
   lte: z.number().optional(),
 };
-const atLeastOneBound = (c: Partial<Record<NumberOp, number>>) => NUMBER_OPS.some((op) => c[op] !== undefined);
+const atLeastOneBound = (c: Partial<Record<NumberOp, number>>) =>
+  NUMBER_OPS.some((op) => c[op] !== undefined);
 const boundMessage = { message: 'give at least one of eq, gt, gte, lt, lte' };
 
 /** `{ gte: 2 }`: every bound given must hold. */

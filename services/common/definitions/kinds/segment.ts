@@ -1,7 +1,13 @@
 // kind `segment`: a named condition over a profile's traits, computed traits, events and other
 // segments. The engine (services/segment-engine) keeps membership live; the SQL compiler recomputes it.
 import { z } from 'zod';
-import type { DefinitionKind, DefinitionProblem, DefinitionRef, DefinitionSet, JsonPath } from '../definition-kind';
+import type {
+  DefinitionKind,
+  DefinitionProblem,
+  DefinitionRef,
+  DefinitionSet,
+  JsonPath,
+} from '../definition-kind';
 import {
   computedCondition,
   countComparison,
@@ -61,7 +67,11 @@ export const segmentSchema = z.strictObject({
 export type SegmentDefinition = z.infer<typeof segmentSchema>;
 
 /** Every sub-condition with its JSON path inside the definition. */
-export function walkCondition(c: Condition, path: JsonPath, visit: (c: Condition, path: JsonPath) => void): void {
+export function walkCondition(
+  c: Condition,
+  path: JsonPath,
+  visit: (c: Condition, path: JsonPath) => void,
+): void {
   visit(c, path);
   if ('and' in c) c.and.forEach((x, i) => walkCondition(x, [...path, 'and', i], visit));
   else if ('or' in c) c.or.forEach((x, i) => walkCondition(x, [...path, 'or', i], visit));
@@ -108,9 +118,7 @@ export const segmentKind: DefinitionKind<SegmentDefinition> = {
   references: segmentReferences,
   check: (body, set): DefinitionProblem[] => {
     const cycle = cyclePath(body.id, set);
-    return cycle === null
-      ? []
-      : [{ path: ['condition'], reason: `segment cycle: ${cycle.join(' -> ')}` }];
+    return cycle === null ? [] : [{ path: ['condition'], reason: `segment cycle: ${cycle.join(' -> ')}` }];
   },
   summary: (body) => body.name ?? '',
 };
