@@ -9,7 +9,13 @@ const validate = (text: string, existing = [] as ReturnType<typeof stored>[]) =>
 test('the example of the issue is valid', () => {
   const { problems, definitions } = validate(
     JSON.stringify([
-      { kind: 'computed_trait', id: 'lifetime_revenue', event: 'Order Completed', aggregate: 'sum', property: 'total' },
+      {
+        kind: 'computed_trait',
+        id: 'lifetime_revenue',
+        event: 'Order Completed',
+        aggregate: 'sum',
+        property: 'total',
+      },
       {
         kind: 'segment',
         id: 'repeat-buyers',
@@ -43,12 +49,22 @@ test('one bad definition refuses the whole file, naming the JSON path', () => {
 });
 
 test('a missing computed trait is refused', () => {
-  const { problems } = validate(JSON.stringify({ kind: 'segment', id: 's', condition: { computed: 'nope', op: 'gt', value: 1 } }));
-  expect(problems).toEqual([{ file: 'f.json', path: '$.condition.computed', reason: "refers to computed_trait 'nope', which does not exist" }]);
+  const { problems } = validate(
+    JSON.stringify({ kind: 'segment', id: 's', condition: { computed: 'nope', op: 'gt', value: 1 } }),
+  );
+  expect(problems).toEqual([
+    {
+      file: 'f.json',
+      path: '$.condition.computed',
+      reason: "refers to computed_trait 'nope', which does not exist",
+    },
+  ]);
 });
 
 test('a segment cycle is refused, also through a stored segment', () => {
   const a = { kind: 'segment', id: 'a', condition: { segment: 'b' } };
-  const { problems } = validate(JSON.stringify({ kind: 'segment', id: 'b', condition: { segment: 'a' } }), [stored('t', a)]);
+  const { problems } = validate(JSON.stringify({ kind: 'segment', id: 'b', condition: { segment: 'a' } }), [
+    stored('t', a),
+  ]);
   expect(problems.map((p) => p.reason)).toEqual(['segment cycle: b -> a -> b']);
 });
