@@ -9,6 +9,8 @@ export const MONTH_PARTITION_COLUMNS: Readonly<Record<string, string>> = {
   events: 'timestamp',
   ingestion_warnings: 'occurred_at',
   dead_letters: 'failed_at',
+  segment_membership_changes: 'changed_at',
+  computed_trait_values: 'changed_at',
 };
 
 /** The month of a row's partition column ('YYYY-MM-DD hh:mm:ss' text): 'YYYY-MM', '' if none. */
