@@ -32,6 +32,8 @@ export const DEFAULT_SINK_TOPICS: SinkTopics = {
   merges: TOPICS.identityMerges,
   warnings: TOPICS.ingestionWarnings,
   deadLetters: TOPICS.eventsDlq,
+  membership: TOPICS.segmentMembership,
+  computed: TOPICS.computedTraitChanges,
 };
 
 export interface ClickHouseSinkOptions {

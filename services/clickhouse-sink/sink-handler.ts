@@ -8,6 +8,8 @@ import { identityMerges, type IdentityMergeRecord } from '../common/streams/iden
 import { ingestionWarnings } from '../common/streams/ingestion-warnings';
 import { profileSnapshots } from '../common/streams/profile-snapshots';
 import { resolvedEvents } from '../common/streams/resolved-events';
+import { computedTraitChanges } from '../common/streams/computed-traits';
+import { segmentMembership } from '../common/streams/segment-membership';
 import type { ClickHouseBatcher, Row } from './clickhouse-batcher';
 import { deadLetterRow } from './dead-letter-rows';
 import { eventRow } from './event-rows';
@@ -15,9 +17,11 @@ import { mergedLoserRow } from './merged-profile-row';
 import { overrideRows } from './override-rows';
 import type { OverrideLookup } from './override-store';
 import { profileRows } from './profile-rows';
+import { computedTraitRow, membershipChangeRow } from './segment-rows';
 import { warningRow } from './warning-rows';
 
-export type SinkInput = 'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters';
+export type SinkInput =
+  'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters' | 'membership' | 'computed';
 
 /** The stream each input carries, whatever its topic is called (dead letters are not Avro). */
 export const SINK_INPUT_STREAMS = {
@@ -25,6 +29,8 @@ export const SINK_INPUT_STREAMS = {
   profiles: profileSnapshots,
   merges: identityMerges,
   warnings: ingestionWarnings,
+  membership: segmentMembership,
+  computed: computedTraitChanges,
 } as const;
 
 export interface SinkHandlerOptions {
@@ -85,6 +91,16 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
       case 'warnings': {
         const warning = await codec.decodeRecord(SINK_INPUT_STREAMS.warnings, message.value);
         add('ingestion_warnings', [warningRow(warning)], message);
+        break;
+      }
+      case 'membership': {
+        const change = await codec.decodeRecord(SINK_INPUT_STREAMS.membership, message.value);
+        add('segment_membership_changes', [membershipChangeRow(change)], message);
+        break;
+      }
+      case 'computed': {
+        const change = await codec.decodeRecord(SINK_INPUT_STREAMS.computed, message.value);
+        add('computed_trait_values', [computedTraitRow(change)], message);
         break;
       }
       case 'merges': {

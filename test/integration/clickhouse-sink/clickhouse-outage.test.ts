@@ -41,6 +41,8 @@ const topics: SinkTopics = {
   merges: uniqueName('test.outage.merges'),
   warnings: uniqueName('test.outage.warnings'),
   deadLetters: uniqueName('test.outage.dlq'),
+  membership: uniqueName('test.outage.membership'),
+  computed: uniqueName('test.outage.computed'),
 };
 const sinkDlq = uniqueName('test.outage.own-dlq');
 const PARTITIONS = 3;

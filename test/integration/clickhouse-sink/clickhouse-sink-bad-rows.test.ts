@@ -41,6 +41,8 @@ const topics: SinkTopics = {
   merges: uniqueName('test.sink-bad.merges'),
   warnings: uniqueName('test.sink-bad.warnings'),
   deadLetters: uniqueName('test.sink-bad.dlq-in'),
+  membership: uniqueName('test.sink-bad.membership'),
+  computed: uniqueName('test.sink-bad.computed'),
 };
 const sinkDlq = uniqueName('test.sink-bad.own-dlq');
 const groupId = uniqueName('g-sink-bad');
@@ -56,6 +58,8 @@ const sent: Record<keyof SinkTopics, number> = {
   merges: 0,
   warnings: 0,
   deadLetters: 0,
+  membership: 0,
+  computed: 0,
 };
 
 beforeAll(async () => {

@@ -15,6 +15,8 @@ import { identityMerges } from '../../../services/common/streams/identity-merges
 import { ingestionWarnings } from '../../../services/common/streams/ingestion-warnings';
 import { profileSnapshots } from '../../../services/common/streams/profile-snapshots';
 import { resolvedEvents } from '../../../services/common/streams/resolved-events';
+import { computedTraitChanges } from '../../../services/common/streams/computed-traits';
+import { segmentMembership } from '../../../services/common/streams/segment-membership';
 import type { AvroStream } from '../../../services/common/streams/stream';
 import {
   committedOffsets,
@@ -40,6 +42,8 @@ const topics: SinkTopics = {
   merges: uniqueName('test.sink.merges'),
   warnings: uniqueName('test.sink.warnings'),
   deadLetters: uniqueName('test.sink.dlq'),
+  membership: uniqueName('test.sink.membership'),
+  computed: uniqueName('test.sink.computed'),
 };
 const sinkDlq = uniqueName('test.sink.own-dlq');
 const T = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -129,6 +133,27 @@ async function publish(): Promise<void> {
     trait: null,
     occurredAt: T,
   });
+  await send(segmentMembership, 'membership', `${tenant}:B`, {
+    changeId: `${tenant}:vip:B:1`,
+    tenant,
+    segmentId: 'vip',
+    profileId: 'B',
+    status: 'entered',
+    version: 1,
+    segmentVersion: 1,
+    changedAt: T,
+  });
+  await send(computedTraitChanges, 'computed', `${tenant}:B`, {
+    changeId: `${tenant}:spend:B:1`,
+    tenant,
+    traitId: 'spend',
+    profileId: 'B',
+    value: '42',
+    previous: null,
+    version: 1,
+    definitionVersion: 1,
+    changedAt: T,
+  });
   const poison = {
     topic: 'cdp.events.raw.v1',
     partition: 4,
@@ -157,6 +182,8 @@ async function finalCounts(): Promise<Record<string, number>> {
     'profile_overrides',
     'ingestion_warnings',
     'dead_letters',
+    'segment_membership_changes',
+    'computed_trait_values',
   ]) {
     const [r] = await rows<{ c: string }>(`SELECT count() AS c FROM ${db}.${table} FINAL`);
     out[table] = Number(r?.c);
@@ -171,6 +198,8 @@ const EXPECTED = {
   profile_overrides: 2,
   ingestion_warnings: 1,
   dead_letters: 1,
+  segment_membership_changes: 1,
+  computed_trait_values: 1,
 };
 
 async function runSinkUntilCommitted(groupId: string): Promise<void> {
@@ -181,7 +210,15 @@ async function runSinkUntilCommitted(groupId: string): Promise<void> {
     dlq: sinkDlq,
     limits: { maxRows: 4, maxBytes: 1e6, maxAgeMs: 60_000 },
   });
-  const ends: Record<string, number> = { events: 3, profiles: 5, merges: 2, warnings: 1, deadLetters: 1 };
+  const ends: Record<string, number> = {
+    events: 3,
+    profiles: 5,
+    merges: 2,
+    warnings: 1,
+    deadLetters: 1,
+    membership: 1,
+    computed: 1,
+  };
   await waitFor(
     'every input committed',
     async () => {
