@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { action } from './cli-action';
 import { registerDefinitionCommands } from './commands/definitions-command';
+import { registerSegmentsCommands } from './commands/segments-command';
 import { demoCommand } from './commands/demo-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
 import { migrateCommand } from './commands/migrate-command';
@@ -62,7 +63,9 @@ identity
     'append the current Redis state of every profile whose last snapshot on cdp.profiles.v1 is behind it',
   )
   .action((options: { tenant?: string }) => action((config) => identityRepairSnapshots(config, options))());
-registerDefinitionCommands(program, { command: 'segments', kinds: ['segment', 'computed_trait'] });
+registerSegmentsCommands(
+  registerDefinitionCommands(program, { command: 'segments', kinds: ['segment', 'computed_trait'] }),
+);
 registerDefinitionCommands(program, { command: 'destinations', kinds: ['destination'] });
 registerDefinitionCommands(program, { command: 'journeys', kinds: ['journey'] });
 program
