@@ -47,7 +47,12 @@ export interface ProfileState {
   v: number;
   mergedInto?: string;
   traits: Record<string, unknown>;
-  traitsVersion: number;
+  /**
+   * Per trait name, the profile version of the change that last set (or unset) it. Profile changes
+   * of one profile may arrive out of version order (the resolver works on events keyed by
+   * identifier), so each name keeps the value of the highest version that touched it.
+   */
+  tv: Record<string, number>;
   /** signature key -> day number (UTC days since 1970) or OLD -> bucket. */
   b: Record<string, Record<string, Bucket>>;
   /** messageIds counted (only events that matched a signature). */
@@ -57,7 +62,24 @@ export interface ProfileState {
 }
 
 export function emptyState(): ProfileState {
-  return { v: 0, traits: {}, traitsVersion: 0, b: {}, m: {}, seg: {}, ct: {} };
+  return { v: 0, traits: {}, tv: {}, b: {}, m: {}, seg: {}, ct: {} };
+}
+
+/** Applies one profile change's trait deltas; false when every one of them was already superseded. */
+export function applyTraitChanges(
+  state: ProfileState,
+  version: number,
+  changes: { name: string; newValue: string | null }[],
+): boolean {
+  let changed = false;
+  for (const t of changes) {
+    if ((state.tv[t.name] ?? 0) >= version) continue;
+    state.tv[t.name] = version;
+    if (t.newValue === null) delete state.traits[t.name];
+    else state.traits[t.name] = JSON.parse(t.newValue) as unknown;
+    changed = true;
+  }
+  return changed;
 }
 
 export function dayOf(ms: number): number {

@@ -2,6 +2,7 @@
 // change each read the profiles they touch, evaluate them (pure code) and commit the new states with
 // the records they emit (segment-state-store.ts). A step whose input was committed before returns
 // the records stored then, so a redelivery re-sends the same bytes and never a second version.
+// Round trips per new event: one read of the profile, one commit script.
 import type { Redis } from 'ioredis';
 import { flattenProperties } from '../common/events/flat-json';
 import type { IdentityMergeRecord } from '../common/streams/identity-merges';
@@ -11,6 +12,7 @@ import { evaluateProfile } from './evaluate-profile';
 import { exitAll, membershipChange, noOutputs, outputsOf, type ProfileOutputs } from './profile-outputs';
 import {
   applyEvent,
+  applyTraitChanges,
   emptyState,
   foldInto,
   matchesSignature,
@@ -56,8 +58,6 @@ export class SegmentEngine {
   ): Promise<StepResult> {
     const { redis } = this.deps;
     for (;;) {
-      const stored = await readOutcome(redis, tenant, inputId);
-      if (stored !== null) return { tenant, inputId, outputs: stored };
       const plan = options.plan ?? this.deps.planFor(tenant);
       if (plan === undefined) return { tenant, outputs: noOutputs() };
       const loaded = new Map<string, LoadedState>();
@@ -65,7 +65,12 @@ export class SegmentEngine {
         if (!loaded.has(id)) loaded.set(id, await loadState(redis, tenant, id));
       const now = this.deps.now();
       const decision = decide(loaded, plan, now);
-      if (decision === null) return { tenant, outputs: noOutputs() };
+      if (decision === null) {
+        // Nothing new: the input may have been applied before and its records not yet acknowledged
+        // (a redelivery): they are re-sent as stored. Read only here, so a new input costs no GET.
+        const stored = await readOutcome(redis, tenant, inputId);
+        return stored === null ? { tenant, outputs: noOutputs() } : { tenant, inputId, outputs: stored };
+      }
       const expiries = new Map<string, number | null>();
       for (const [id, state] of decision.states) {
         if (state === null) {
@@ -83,8 +88,14 @@ export class SegmentEngine {
         inputId,
         unsent: options.unsent,
       });
+      // Moved: another step changed a profile since the read: read again and decide again.
       if (result === 'moved') continue;
-      if (result === 'done-before') continue; // read the outcome stored by the other delivery
+      if (result === 'done-before') {
+        // Another delivery of this input (or another instance's timer) committed first: its records count.
+        const stored = await readOutcome(redis, tenant, inputId);
+        if (stored !== null) return { tenant, inputId, outputs: stored };
+        continue;
+      }
       const any = decision.outputs.membership.length + decision.outputs.computed.length > 0;
       return any ? { tenant, inputId, outputs: decision.outputs } : { tenant, outputs: decision.outputs };
     }
@@ -148,12 +159,10 @@ export class SegmentEngine {
       () => [profileId],
       (loaded, plan, now) => {
         const { state } = loaded.get(profileId)!;
-        if (state.mergedInto !== undefined || record.version <= state.traitsVersion) return null;
-        for (const t of record.traitsChanged) {
-          if (t.newValue === null) delete state.traits[t.name];
-          else state.traits[t.name] = JSON.parse(t.newValue) as unknown;
-        }
-        state.traitsVersion = record.version;
+        const fresh = !loaded.get(profileId)!.stored;
+        if (state.mergedInto !== undefined) return null;
+        // A change with no new trait value still creates the profile's state (it is a profile now).
+        if (!applyTraitChanges(state, record.version, record.traitsChanged) && !fresh) return null;
         return {
           states: new Map([[profileId, state]]),
           outputs: this.evaluated(state, plan, tenant, profileId, now),

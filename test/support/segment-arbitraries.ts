@@ -186,6 +186,20 @@ export const history = (start: number): fc.Arbitrary<HistoryOp[]> => {
         }
       } else out.push(o);
     }
+    // Changes of one profile may arrive out of version order: swap some adjacent pairs.
+    for (let i = out.length - 2; i >= PROFILES.length; i--) {
+      const a = out[i]!;
+      const b = out[i + 1]!;
+      if (
+        a.op === 'traits' &&
+        b.op === 'traits' &&
+        a.profileId === b.profileId &&
+        (a.version + b.version) % 3 === 0
+      ) {
+        out[i] = b;
+        out[i + 1] = a;
+      }
+    }
     return out;
   });
 };

@@ -34,6 +34,8 @@ export interface RefResult {
   profiles: Map<string, { segments: string[]; computed: Record<string, number | string | null> }>;
   /** Merged-away profile -> its root. */
   roots: Map<string, string>;
+  /** Surviving profile -> its traits at the end. */
+  traits: Map<string, Record<string, unknown>>;
 }
 
 function rootOf(parent: Map<string, string>, id: string): string {
@@ -132,7 +134,8 @@ export function runReference(
   const parent = new Map<string, string>();
   const seen = new Set<string>();
   const events: RefEvent[] = [];
-  const traitState = new Map<string, { version: number; traits: Record<string, unknown> }>();
+  // Per profile and trait name: the value set by the highest version that touched it.
+  const traitState = new Map<string, Map<string, { version: number; value: unknown }>>();
   const profiles = new Set<string>();
   for (const h of history) {
     if (h.op === 'tick') now += h.ms;
@@ -144,9 +147,11 @@ export function runReference(
       }
     } else if (h.op === 'traits') {
       profiles.add(h.profileId);
-      const before = traitState.get(h.profileId);
-      if (!before || h.version > before.version)
-        traitState.set(h.profileId, { version: h.version, traits: { ...before?.traits, ...h.traits } });
+      const names = traitState.get(h.profileId) ?? new Map<string, { version: number; value: unknown }>();
+      traitState.set(h.profileId, names);
+      for (const [name, value] of Object.entries(h.traits)) {
+        if ((names.get(name)?.version ?? 0) < h.version) names.set(name, { version: h.version, value });
+      }
     } else {
       const l = rootOf(parent, h.loserId);
       const s = rootOf(parent, h.survivorId);
@@ -155,7 +160,7 @@ export function runReference(
   }
   const byId = new Map(segments.map((s) => [s.id, s]));
   const traitById = new Map(traits.map((t) => [t.id, t]));
-  const result: RefResult = { profiles: new Map(), roots: new Map() };
+  const result: RefResult = { profiles: new Map(), roots: new Map(), traits: new Map() };
   for (const p of [...profiles].sort()) {
     const root = rootOf(parent, p);
     if (root !== p) {
@@ -163,9 +168,13 @@ export function runReference(
       continue;
     }
     const mine = events.filter((e) => rootOf(parent, e.profileId) === p);
-    const flat = flattenTraits(
-      Object.fromEntries(Object.entries(traitState.get(p)?.traits ?? {}).filter(([, v]) => v !== null)),
+    const traitsNow = Object.fromEntries(
+      [...(traitState.get(p) ?? new Map<string, { value: unknown }>())]
+        .filter(([, v]) => v.value !== null)
+        .map(([k, v]) => [k, v.value]),
     );
+    result.traits.set(p, traitsNow);
+    const flat = flattenTraits(traitsNow);
     const computed: Record<string, number | string | null> = {};
     for (const t of traits)
       computed[t.id] = referenceAggregate(selected(mine, t, now), t.aggregate, t.property);
