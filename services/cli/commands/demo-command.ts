@@ -19,6 +19,7 @@ import { SERVICE_LOADERS } from '../service-registry';
 import { bindQuery, REVENUE_PER_PROFILE_TOP5, TOP_EVENTS_7D } from '../demo/analyst-queries';
 import { formatDuration, formatProfileLine, formatTable, type Row } from '../demo/demo-report';
 import { dayTag, demoShop, type Person, type ShopMessage } from '../demo/demo-shop';
+import { runSegmentsDemo } from '../demo/segments-demo';
 
 const TENANT = 'demo';
 const WRITE_KEY = 'demo-write-key';
@@ -236,6 +237,8 @@ export async function demoCommand(config: Config): Promise<number> {
     say('');
     say('analyst query: revenue per profile, top 5 (events_resolved + profiles)');
     say(formatTable(await queryRows(clickhouse, bindQuery(REVENUE_PER_PROFILE_TOP5, bound))));
+    say('');
+    await runSegmentsDemo(config, say);
   } finally {
     say('');
     say('stopping: draining the pipeline');
