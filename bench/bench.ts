@@ -3,7 +3,7 @@
 // bench/results/latest.json (plus a line per run in history.ndjson and, with several sizes, a PNG).
 //
 //   node dist/bench/bench.js [--events 100000] [--sizes 10000,100000] [--large] [--seed 42]
-//        [--rate 1000] [--seconds 30] [--no-collector] [--no-e2e] [--sink-max 1000000]
+//        [--rate 1000] [--seconds 30] [--no-collector] [--no-e2e] [--sink-max 1000000] [--no-segments]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { formatTable, SUMMARY_HEADER, summaryRows, type BenchSummary } from './r
 import { TARGETS } from './report/targets';
 import { runE2eLatency, type E2eLatencyResult } from './stages/e2e-latency';
 import { runPipeline, type PipelineRunResult } from './stages/pipeline-run';
+import { runSegmentBench, segmentBenchRows, type SegmentBenchResult } from './stages/segment-engine-run';
 
 const RESULTS_DIR = path.join(repoRoot, 'bench', 'results');
 const LARGE_SIZES = [10_000, 100_000, 1_000_000, 5_000_000];
@@ -29,6 +30,7 @@ interface Options {
   collector: boolean;
   e2e: boolean;
   sinkMax: number;
+  segments: boolean;
 }
 
 function readOptions(): Options {
@@ -43,6 +45,7 @@ function readOptions(): Options {
       'no-collector': { type: 'boolean', default: false },
       'no-e2e': { type: 'boolean', default: false },
       'sink-max': { type: 'string', default: '1000000' },
+      'no-segments': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, value: string, min: number, max: number) => {
@@ -72,6 +75,7 @@ function readOptions(): Options {
     collector: !values['no-collector'],
     e2e: !values['no-e2e'],
     sinkMax: int('sink-max', values['sink-max'], 0, 50_000_000),
+    segments: !values['no-segments'],
   };
 }
 
@@ -178,6 +182,18 @@ async function main(): Promise<void> {
       timeoutSeconds: 120,
     });
   }
+  let segments: SegmentBenchResult | null = null;
+  if (options.segments) {
+    process.stderr.write(`bench: --- segment engine, 20 segments and 10 computed traits ---\n`);
+    segments = await runSegmentBench(config, createLogger('bench'), {
+      events: options.main,
+      seed: options.seed,
+      rate: options.rate,
+      seconds: options.seconds,
+      truthFile: path.join(RESULTS_DIR, `segment-truth-${options.main}.ndjson`),
+      timeoutSeconds: Math.max(900, Math.ceil(options.main / 300)),
+    });
+  }
   const summary = summarize(main, e2e, collector);
   const growth = [...runs.values()].map((r) => ({
     events: r.events,
@@ -213,6 +229,7 @@ async function main(): Promise<void> {
     redis: main.redis,
     accuracy: main.accuracy,
     growth,
+    segments,
   };
   writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
   appendFileSync(path.join(RESULTS_DIR, 'history.ndjson'), `${JSON.stringify(latest)}\n`);
@@ -242,6 +259,7 @@ async function main(): Promise<void> {
     `\nbench ${latest.at} (${latest.seconds} s, commit ${latest.commit ?? 'unknown'}, ${os.cpus().length} cpus, load ${latest.machine.load_average_at_end.join(' ')})`,
   );
   console.log(formatTable(SUMMARY_HEADER, summaryRows(summary)));
+  if (segments) console.log(`\n${formatTable(SUMMARY_HEADER, segmentBenchRows(segments))}`);
   console.log(`\ncost growth\n${formatTable(growthHeader, growthRows)}`);
   const examples = main.accuracy;
   if (examples.falseMergeExamples.length > 0)
