@@ -3,6 +3,7 @@
 // re-evaluate the tenant's profiles; a deleted segment exits its members) and runs the expiry timer,
 // which re-evaluates profiles whose window dropped a day, so exits by time need no new event.
 import { AvroCodec } from '../common/codec/avro-codec';
+import { createClickHouse } from '../common/clickhouse/clickhouse-client';
 import type { Config } from '../common/config';
 import { DefinitionsFollower } from '../common/definitions/definitions-follower';
 import { PoisonMessageError, type ConsumedMessage } from '../common/kafka/consumed-message';
@@ -18,6 +19,7 @@ import { profileChanges } from '../common/streams/profile-changes';
 import { resolvedEvents } from '../common/streams/resolved-events';
 import { segmentMembership } from '../common/streams/segment-membership';
 import { SegmentEngine, type StepResult } from './segment-engine';
+import { profilesOfTenant } from './clickhouse-backfill';
 import { encodeOutputs, type SegmentOutputTopics } from './segment-outputs';
 import { forgetOutcomes, unsentOutcomes } from './segment-state-store';
 import { TenantPlans } from './tenant-plans';
@@ -35,6 +37,8 @@ export interface SegmentEngineOptions {
   definitionsTopic?: string;
   /** Tests only: keep stored outcomes after the send, as a crash before the clean-up would. */
   keepOutcomes?: boolean;
+  /** Where a definition change reads profiles' traits from (default CDP_CLICKHOUSE_DATABASE). */
+  clickhouseDatabase?: string;
 }
 
 function positionOf(m: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>): string {
@@ -58,6 +62,8 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
     const redis = resources.add('redis', createRedis(config.CDP_REDIS_URL, 'cdp-segment-engine'), (r) =>
       r.quit(),
     );
+    const clickhouse = resources.add('clickhouse', createClickHouse(config), (c) => c.close());
+    const database = options.clickhouseDatabase ?? config.CDP_CLICKHOUSE_DATABASE;
     const follower = new DefinitionsFollower({
       kafka: createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-segment-engine-definitions`),
       codec,
@@ -82,25 +88,51 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
     for (const tenant of plans.tenants())
       await sendOutside(await unsentOutcomes(redis, tenant).then((u) => u.map((x) => ({ tenant, ...x }))));
 
+    // Definition changes: a deleted segment exits its members; any other change marks its tenant for
+    // a backfill. The work runs one step at a time after the follower's callback, and one backfill
+    // covers every change of a tenant that arrived before it started (an apply of 30 definitions
+    // backfills once).
+    const deleted: { tenant: string; id: string; version: number }[] = [];
+    const dirty = new Map<string, string>();
+    const backfill = async (tenant: string, label: string) => {
+      // Profiles' traits from ClickHouse first (profiles the engine never held, e.g. from before the
+      // tenant's first definition), then every profile the engine holds, evaluated on its state.
+      let fromClickHouse = 0;
+      for await (const page of profilesOfTenant(clickhouse, database, tenant)) {
+        const results: StepResult[] = [];
+        for (const row of page)
+          results.push(await engine.onProfileSnapshot(tenant, row.profileId, row.version, row.traits, label));
+        await sendOutside(results);
+        fromClickHouse += page.length;
+        logger.info(
+          { tenant, definition: label, profiles: fromClickHouse },
+          'backfill progress (ClickHouse profiles)',
+        );
+      }
+      const results = await engine.reevaluateAll(tenant, label, (done) =>
+        logger.info({ tenant, definition: label, profiles: done }, 'backfill progress (engine state)'),
+      );
+      await sendOutside(results);
+      logger.info({ tenant, definition: label, changed: results.length }, 'backfill done');
+    };
+    const drain = async () => {
+      for (let d = deleted.shift(); d !== undefined; d = deleted.shift()) {
+        await sendOutside(await engine.exitSegment(d.tenant, d.id, d.version));
+        logger.info({ tenant: d.tenant, segment: d.id }, 'segment deleted; its members exited');
+      }
+      for (const [tenant, label] of [...dirty]) {
+        dirty.delete(tenant);
+        await backfill(tenant, label);
+      }
+    };
     let definitionWork = Promise.resolve();
     follower.onChange((change) => {
       plans.rebuild(change.tenant);
-      const work = async () => {
-        if (change.kind === 'segment' && change.after === undefined && change.before !== undefined) {
-          await sendOutside(await engine.exitSegment(change.tenant, change.id, change.before.version));
-          logger.info({ tenant: change.tenant, segment: change.id }, 'segment deleted; its members exited');
-          return;
-        }
-        const label = `${change.kind}:${change.id}:${change.after?.version ?? 0}`;
-        const results = await engine.reevaluateAll(change.tenant, label, (done) =>
-          logger.info({ tenant: change.tenant, definition: label, profiles: done }, 'backfill progress'),
-        );
-        await sendOutside(results);
-        logger.info({ tenant: change.tenant, definition: label, changed: results.length }, 'backfill done');
-      };
-      // One at a time, after the ones before; the follower goes on reading meanwhile.
+      if (change.kind === 'segment' && change.after === undefined && change.before !== undefined)
+        deleted.push({ tenant: change.tenant, id: change.id, version: change.before.version });
+      else dirty.set(change.tenant, `${change.kind}:${change.id}:${change.after?.version ?? 0}`);
       definitionWork = definitionWork
-        .then(work)
+        .then(drain)
         .catch((err: unknown) => logger.error({ err }, 'definition backfill failed'));
     });
 

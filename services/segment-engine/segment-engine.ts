@@ -228,6 +228,44 @@ export class SegmentEngine {
     );
   }
 
+  /**
+   * A profile's traits as ClickHouse last stored them (its snapshot at `version`): what a backfill
+   * knows of a profile the engine has not seen, or saw before its tenant had definitions. Each trait
+   * is taken only if no change of a higher version set it, so a live change is never overwritten.
+   */
+  async onProfileSnapshot(
+    tenant: string,
+    profileId: string,
+    version: number,
+    traits: Record<string, unknown>,
+    label: string,
+  ): Promise<StepResult> {
+    return this.step(
+      tenant,
+      `s:${label}:${profileId}:${version}`,
+      () => [profileId],
+      (loaded, plan, now) => {
+        const l = loaded.get(profileId)!;
+        if (l.state.mergedInto !== undefined) return null;
+        const names = new Set([...Object.keys(traits), ...Object.keys(l.state.traits)]);
+        applyTraitChanges(
+          l.state,
+          version,
+          [...names].map((name) => ({
+            name,
+            newValue:
+              traits[name] === undefined || traits[name] === null ? null : JSON.stringify(traits[name]),
+          })),
+        );
+        return {
+          states: new Map([[profileId, l.state]]),
+          outputs: this.evaluated(l.state, plan, tenant, profileId, now),
+        };
+      },
+      { unsent: true },
+    );
+  }
+
   /** Re-evaluates one profile whose window moved: the timer's step. */
   async onTime(tenant: string, profileId: string): Promise<StepResult> {
     const { v } = await loadState(this.deps.redis, tenant, profileId);

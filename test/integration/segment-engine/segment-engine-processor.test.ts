@@ -3,6 +3,10 @@
 // records out; exit by time alone through the timer with a moved clock; a deleted segment exits its members.
 import Redis from 'ioredis';
 import { AvroCodec } from '../../../services/common/codec/avro-codec';
+import { createClickHouse } from '../../../services/common/clickhouse/clickhouse-client';
+import { sqlIdentifier } from '../../../services/common/clickhouse/escape-sql';
+import { loadMigrations, migrate } from '../../../services/common/clickhouse/migrator';
+import { profileRows } from '../../../services/clickhouse-sink/profile-rows';
 import { definitionMessage, tombstoneMessage } from '../../../services/common/definitions/definitions-topic';
 import { createProducer } from '../../../services/common/kafka/producer';
 import { computedTraitChanges } from '../../../services/common/streams/computed-traits';
@@ -132,5 +136,57 @@ test('definitions in, live entries, an exit by time alone, a deleted segment exi
     await producer.disconnect();
     await deleteTopics(kafka, [definitionsTopic]);
     await deleteTenantSegmentState(redis, tenant);
+  }
+});
+
+test('a new definition is backfilled: profiles ClickHouse holds enter, with progress in the log', async () => {
+  const tenant = uniqueName('segb').replace(/[^a-z0-9_-]/gi, '_');
+  const database = `cdp_segb_test_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const clickhouse = createClickHouse(config);
+  const definitionsTopic = uniqueName('test.segment-engine.definitions');
+  await createTopics(kafka, [definitionsTopic], 1);
+  await migrate(clickhouse, database, loadMigrations());
+  const profiles = ['q1', 'q2', 'q3'].map(
+    (id, i) =>
+      profileRows({
+        tenant,
+        profileId: id,
+        version: 2,
+        traits: JSON.stringify({ country: i < 2 ? 'DE' : 'FR' }),
+        identifiers: [],
+        firstSeen: 0,
+        lastSeen: 0,
+        updatedAt: 0,
+        mergedInto: null,
+      } as never).profile,
+  );
+  await clickhouse.insert({
+    table: `${sqlIdentifier(database)}.profiles`,
+    values: profiles,
+    format: 'JSONEachRow',
+  });
+  const producer = await createProducer(kafka, { maxRequestBytes: 1_000_000 });
+  const engine = await startTestProcessor(kafka, segmentEngine, {
+    options: { definitionsTopic, clickhouseDatabase: database, tickMs: 100 },
+  });
+  try {
+    const body = { kind: 'segment', id: 'de', condition: { trait: 'country', op: 'eq', value: 'DE' } };
+    await producer.send([
+      await definitionMessage(
+        codec,
+        { tenant, kind: 'segment', id: 'de', version: 1, body: JSON.stringify(body), updatedAt: 0 },
+        definitionsTopic,
+      ),
+    ]);
+    const rows = await readTopic(kafka, engine.topics.outputs.membership, 2);
+    const records = await Promise.all(rows.map((r) => codec.decodeRecord(segmentMembership, r.value)));
+    expect(records.map((r) => `${r.profileId} ${r.status}`).sort()).toEqual(['q1 entered', 'q2 entered']);
+  } finally {
+    await engine.stop();
+    await producer.disconnect();
+    await deleteTopics(kafka, [definitionsTopic]);
+    await deleteTenantSegmentState(redis, tenant);
+    await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${sqlIdentifier(database)}` });
+    await clickhouse.close();
   }
 });

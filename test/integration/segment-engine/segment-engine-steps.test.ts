@@ -154,3 +154,18 @@ test('a deleted segment exits every member; privacy removal counts and removes s
     await s.cleanup();
   }
 });
+
+test('a snapshot from ClickHouse gives an unseen profile its traits and never overrides a newer change', async () => {
+  const s = setup([{ kind: 'segment', id: 'de', condition: { trait: 'country', op: 'eq', value: 'DE' } }]);
+  try {
+    const fresh = await s.engine.onProfileSnapshot(s.tenant, 'p1', 3, { country: 'DE' }, 'segment:de:1');
+    expect(fresh.outputs.membership).toMatchObject([{ profileId: 'p1', status: 'entered' }]);
+    // p2 changed to FR at version 5; an older snapshot (version 4, DE) changes nothing.
+    await s.engine.onProfileChange(traitChange(s.tenant, 'p2', 5, { country: 'FR' }));
+    const stale = await s.engine.onProfileSnapshot(s.tenant, 'p2', 4, { country: 'DE' }, 'segment:de:1');
+    expect(stale.outputs.membership).toEqual([]);
+    expect((await readProfileSegments(redis, s.tenant, 'p2')).segments).toEqual([]);
+  } finally {
+    await s.cleanup();
+  }
+});
