@@ -41,3 +41,65 @@ export async function* profilesOfTenant(
     after = rows[rows.length - 1]!.profile_id;
   }
 }
+
+export interface HistoryEvent {
+  messageId: string;
+  event: string;
+  timestamp: number;
+  properties: string;
+}
+
+/**
+ * The tenant's events of these names from events_resolved (merges applied), grouped by profile,
+ * a page of profiles at a time: what a new signature needs of the history.
+ */
+export async function* eventsOfTenant(
+  clickhouse: ClickHouseClient,
+  database: string,
+  tenant: string,
+  names: string[],
+  profilesPerPage = 500,
+): AsyncGenerator<Map<string, HistoryEvent[]>> {
+  if (names.length === 0) return;
+  const db = sqlIdentifier(database);
+  const filter = `tenant = ${sqlString(tenant)} AND event IN (${names.map(sqlString).join(', ')})`;
+  let after = '';
+  for (;;) {
+    const ids = await (
+      await clickhouse.query({
+        query: `SELECT profile_id FROM ${db}.events_resolved WHERE ${filter} AND profile_id > ${sqlString(after)}
+          GROUP BY profile_id ORDER BY profile_id LIMIT ${profilesPerPage}`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ profile_id: string }>();
+    if (ids.length === 0) return;
+    const rows = await (
+      await clickhouse.query({
+        query: `SELECT profile_id, message_id, event, toUnixTimestamp(timestamp) AS ts, properties
+          FROM ${db}.events_resolved
+          WHERE ${filter} AND profile_id IN (${ids.map((r) => sqlString(r.profile_id)).join(', ')})`,
+        format: 'JSONEachRow',
+      })
+    ).json<{
+      profile_id: string;
+      message_id: string;
+      event: string;
+      ts: string | number;
+      properties: string;
+    }>();
+    const byProfile = new Map<string, HistoryEvent[]>();
+    for (const r of rows) {
+      const list = byProfile.get(r.profile_id) ?? [];
+      // ClickHouse keeps whole seconds; the day and the first/last order (seconds, then id) are unchanged.
+      list.push({
+        messageId: r.message_id,
+        event: r.event,
+        timestamp: Number(r.ts) * 1000,
+        properties: r.properties,
+      });
+      byProfile.set(r.profile_id, list);
+    }
+    yield byProfile;
+    after = ids[ids.length - 1]!.profile_id;
+  }
+}

@@ -19,7 +19,8 @@ import { profileChanges } from '../common/streams/profile-changes';
 import { resolvedEvents } from '../common/streams/resolved-events';
 import { segmentMembership } from '../common/streams/segment-membership';
 import { SegmentEngine, type StepResult } from './segment-engine';
-import { profilesOfTenant } from './clickhouse-backfill';
+import { eventsOfTenant, profilesOfTenant } from './clickhouse-backfill';
+import { definitionEventNames } from './segment-plan';
 import { encodeOutputs, type SegmentOutputTopics } from './segment-outputs';
 import { forgetOutcomes, unsentOutcomes } from './segment-state-store';
 import { TenantPlans } from './tenant-plans';
@@ -93,8 +94,8 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
     // covers every change of a tenant that arrived before it started (an apply of 30 definitions
     // backfills once).
     const deleted: { tenant: string; id: string; version: number }[] = [];
-    const dirty = new Map<string, string>();
-    const backfill = async (tenant: string, label: string) => {
+    const dirty = new Map<string, { label: string; events: Set<string> }>();
+    const backfill = async (tenant: string, label: string, eventNames: string[]) => {
       // Profiles' traits from ClickHouse first (profiles the engine never held, e.g. from before the
       // tenant's first definition), then every profile the engine holds, evaluated on its state.
       let fromClickHouse = 0;
@@ -109,6 +110,19 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
           'backfill progress (ClickHouse profiles)',
         );
       }
+      // Then the history of the events the changed definitions read, from events_resolved.
+      let fromHistory = 0;
+      for await (const page of eventsOfTenant(clickhouse, database, tenant, eventNames)) {
+        const results: StepResult[] = [];
+        for (const [profileId, events] of page)
+          results.push(await engine.onHistory(tenant, profileId, events, label));
+        await sendOutside(results);
+        fromHistory += page.size;
+        logger.info(
+          { tenant, definition: label, profiles: fromHistory },
+          'backfill progress (ClickHouse events)',
+        );
+      }
       const results = await engine.reevaluateAll(tenant, label, (done) =>
         logger.info({ tenant, definition: label, profiles: done }, 'backfill progress (engine state)'),
       );
@@ -120,9 +134,9 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
         await sendOutside(await engine.exitSegment(d.tenant, d.id, d.version));
         logger.info({ tenant: d.tenant, segment: d.id }, 'segment deleted; its members exited');
       }
-      for (const [tenant, label] of [...dirty]) {
+      for (const [tenant, work] of [...dirty]) {
         dirty.delete(tenant);
-        await backfill(tenant, label);
+        await backfill(tenant, work.label, [...work.events].sort());
       }
     };
     let definitionWork = Promise.resolve();
@@ -130,7 +144,12 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
       plans.rebuild(change.tenant);
       if (change.kind === 'segment' && change.after === undefined && change.before !== undefined)
         deleted.push({ tenant: change.tenant, id: change.id, version: change.before.version });
-      else dirty.set(change.tenant, `${change.kind}:${change.id}:${change.after?.version ?? 0}`);
+      else {
+        const work = dirty.get(change.tenant) ?? { label: '', events: new Set<string>() };
+        work.label = `${change.kind}:${change.id}:${change.after?.version ?? 0}`;
+        for (const name of definitionEventNames(change.after?.body)) work.events.add(name);
+        dirty.set(change.tenant, work);
+      }
       definitionWork = definitionWork
         .then(drain)
         .catch((err: unknown) => logger.error({ err }, 'definition backfill failed'));

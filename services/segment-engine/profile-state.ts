@@ -55,8 +55,12 @@ export interface ProfileState {
   tv: Record<string, number>;
   /** signature key -> day number (UTC days since 1970) or OLD -> bucket. */
   b: Record<string, Record<string, Bucket>>;
-  /** messageIds counted (only events that matched a signature). */
-  m: Record<string, 1>;
+  /**
+   * Per signature, the messageIds counted in it and their day: an event counts once per signature
+   * whichever way it comes (live, redelivered, merged in, or backfilled from ClickHouse). Ids of days
+   * no window reads any more are dropped with their buckets (unbounded signatures keep them).
+   */
+  m: Record<string, Record<string, number>>;
   seg: Record<string, Membership>;
   ct: Record<string, ComputedValue>;
 }
@@ -155,17 +159,18 @@ function oldestKept(sig: Signature, today: number): number {
 }
 
 /**
- * Counts an event into every signature it matches. False when nothing changed: its messageId was
- * counted before, or no signature wants it (then it is not remembered either: a redelivery is
- * handled the same way).
+ * Counts an event into every signature it matches and has not counted it yet. False when nothing
+ * changed: it was counted before, or no signature wants it (then nothing is remembered either: a
+ * redelivery is handled the same way).
  */
 export function applyEvent(state: ProfileState, plan: SegmentPlan, e: EventInput, now: number): boolean {
-  if (state.m[e.messageId] !== undefined) return false;
   const day = dayOf(e.timestamp);
   const rank = (text: string): Ranked => [Math.floor(e.timestamp / 1000), e.messageId, text];
   let counted = false;
   for (const sig of plan.signatures.values()) {
     if (!matchesSignature(sig, e)) continue;
+    const ids = (state.m[sig.key] ??= {});
+    if (ids[e.messageId] !== undefined) continue;
     const kept = oldestKept(sig, dayOf(now));
     if (day < kept && !sig.unbounded) continue;
     const buckets = (state.b[sig.key] ??= {});
@@ -176,14 +181,25 @@ export function applyEvent(state: ProfileState, plan: SegmentPlan, e: EventInput
       if (text === undefined) continue;
       addValue((bucket.p[name] ??= emptyAggregate(want.values)), text, rank(text));
     }
+    ids[e.messageId] = day;
     counted = true;
   }
-  if (counted) state.m[e.messageId] = 1;
   return counted;
 }
 
 /** Folds days no window reads any more into OLD (unbounded signatures) or drops them; drops unused signatures. */
 export function pruneBuckets(state: ProfileState, plan: SegmentPlan, now: number): void {
+  for (const key of Object.keys(state.m)) {
+    const sig = plan.signatures.get(key);
+    if (sig === undefined) {
+      delete state.m[key];
+      continue;
+    }
+    if (sig.unbounded) continue;
+    const kept = oldestKept(sig, dayOf(now));
+    const ids = state.m[key]!;
+    for (const [id, day] of Object.entries(ids)) if (day < kept) delete ids[id];
+  }
   for (const key of Object.keys(state.b)) {
     const sig = plan.signatures.get(key);
     if (sig === undefined) {
@@ -200,7 +216,7 @@ export function pruneBuckets(state: ProfileState, plan: SegmentPlan, now: number
   }
 }
 
-/** The survivor takes the loser's buckets, traits it lacks nothing of (the change stream carries them), and counted ids. */
+/** The survivor takes the loser's buckets and counted ids (its traits come with its own 'merged' change). */
 export function foldInto(survivor: ProfileState, loser: ProfileState): void {
   for (const [key, buckets] of Object.entries(loser.b)) {
     const target = (survivor.b[key] ??= {});
@@ -209,7 +225,7 @@ export function foldInto(survivor: ProfileState, loser: ProfileState): void {
       mergeBucket(into, bucket);
     }
   }
-  for (const id of Object.keys(loser.m)) survivor.m[id] = 1;
+  for (const [key, ids] of Object.entries(loser.m)) Object.assign((survivor.m[key] ??= {}), ids);
 }
 
 /** The sum of the signature's buckets a window of `withinDays` (undefined: all) reads at `now`. */

@@ -2,8 +2,8 @@
 // hash tag, so one tenant's keys share a cluster slot and a step's commit script may touch several.
 //
 // seg:{<tenant>}:p:<profileId>        HASH  v = state version, s = ProfileState JSON (profile-state.ts):
-//                                             traits, day buckets per event signature, counted
-//                                             messageIds, last emitted membership/computed values
+//                                             traits, day buckets per event signature, messageIds
+//                                             each signature counted, last emitted membership/computed values
 // seg:{<tenant>}:expiry               ZSET  profileId -> next moment (ms) a window drops a day with data
 // seg:{<tenant>}:members:<segmentId>  ZSET  profileId -> enteredAt (ms): current members
 // seg:{<tenant>}:outcome:<inputId>    STRING JSON records a step emitted, kept until they were sent

@@ -266,6 +266,39 @@ export class SegmentEngine {
     );
   }
 
+  /**
+   * Events from ClickHouse history for a profile (a backfill): each counts into the signatures that
+   * have not counted it yet, so live, redelivered and backfilled copies of an event count once.
+   */
+  async onHistory(
+    tenant: string,
+    profileId: string,
+    events: { messageId: string; event: string; timestamp: number; properties: string }[],
+    label: string,
+  ): Promise<StepResult> {
+    const { v } = await loadState(this.deps.redis, tenant, profileId);
+    let target = profileId;
+    return this.step(
+      tenant,
+      `b:${label}:${profileId}:${v}`,
+      async (loaded) => [(target = await this.follow(tenant, profileId, loaded))],
+      (loaded, plan, now) => {
+        const { state } = loaded.get(target)!;
+        let counted = false;
+        for (const e of events) {
+          const input = { ...e, properties: flattenProperties(e.properties) };
+          counted = applyEvent(state, plan, input, now) || counted;
+        }
+        if (!counted) return null;
+        return {
+          states: new Map([[target, state]]),
+          outputs: this.evaluated(state, plan, tenant, target, now),
+        };
+      },
+      { unsent: true },
+    );
+  }
+
   /** Re-evaluates one profile whose window moved: the timer's step. */
   async onTime(tenant: string, profileId: string): Promise<StepResult> {
     const { v } = await loadState(this.deps.redis, tenant, profileId);

@@ -119,3 +119,15 @@ export function buildPlan(
     traits: plannedTraits,
   };
 }
+
+/** The event names a segment or computed trait body reads (what a backfill takes from history). */
+export function definitionEventNames(body: unknown): string[] {
+  const names = new Set<string>();
+  const b = body as { kind?: string; event?: unknown; condition?: Condition } | undefined;
+  if (b?.kind === 'computed_trait' && typeof b.event === 'string') names.add(b.event);
+  if (b?.kind === 'segment' && b.condition !== undefined)
+    walkCondition(b.condition, [], (c) => {
+      if ('event' in c) names.add(c.event);
+    });
+  return [...names];
+}

@@ -6,6 +6,7 @@ import { AvroCodec } from '../../../services/common/codec/avro-codec';
 import { createClickHouse } from '../../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier } from '../../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../../services/common/clickhouse/migrator';
+import { eventRow } from '../../../services/clickhouse-sink/event-rows';
 import { profileRows } from '../../../services/clickhouse-sink/profile-rows';
 import { definitionMessage, tombstoneMessage } from '../../../services/common/definitions/definitions-topic';
 import { createProducer } from '../../../services/common/kafka/producer';
@@ -165,22 +166,43 @@ test('a new definition is backfilled: profiles ClickHouse holds enter, with prog
     values: profiles,
     format: 'JSONEachRow',
   });
+  // q3's two orders are in the history only: a new signature is backfilled from events_resolved.
+  const history = [1, 2].map((n) =>
+    eventRow(trackEvent(tenant, 'q3', `o${n}`, 'Order Completed', Date.now() - n * DAY)),
+  );
+  await clickhouse.insert({
+    table: `${sqlIdentifier(database)}.events`,
+    values: history,
+    format: 'JSONEachRow',
+  });
   const producer = await createProducer(kafka, { maxRequestBytes: 1_000_000 });
   const engine = await startTestProcessor(kafka, segmentEngine, {
     options: { definitionsTopic, clickhouseDatabase: database, tickMs: 100 },
   });
   try {
-    const body = { kind: 'segment', id: 'de', condition: { trait: 'country', op: 'eq', value: 'DE' } };
-    await producer.send([
-      await definitionMessage(
-        codec,
-        { tenant, kind: 'segment', id: 'de', version: 1, body: JSON.stringify(body), updatedAt: 0 },
-        definitionsTopic,
-      ),
-    ]);
-    const rows = await readTopic(kafka, engine.topics.outputs.membership, 2);
+    const bodies = [
+      { kind: 'segment', id: 'de', condition: { trait: 'country', op: 'eq', value: 'DE' } },
+      {
+        kind: 'segment',
+        id: 'repeat',
+        condition: { event: 'Order Completed', within_days: 7, count: { gte: 2 } },
+      },
+    ];
+    for (const body of bodies)
+      await producer.send([
+        await definitionMessage(
+          codec,
+          { tenant, kind: 'segment', id: body.id, version: 1, body: JSON.stringify(body), updatedAt: 0 },
+          definitionsTopic,
+        ),
+      ]);
+    const rows = await readTopic(kafka, engine.topics.outputs.membership, 3);
     const records = await Promise.all(rows.map((r) => codec.decodeRecord(segmentMembership, r.value)));
-    expect(records.map((r) => `${r.profileId} ${r.status}`).sort()).toEqual(['q1 entered', 'q2 entered']);
+    expect(records.map((r) => `${r.profileId} ${r.segmentId} ${r.status}`).sort()).toEqual([
+      'q1 de entered',
+      'q2 de entered',
+      'q3 repeat entered',
+    ]);
   } finally {
     await engine.stop();
     await producer.disconnect();

@@ -169,3 +169,28 @@ test('a snapshot from ClickHouse gives an unseen profile its traits and never ov
     await s.cleanup();
   }
 });
+
+test('history from ClickHouse and the live stream count an event once, in either order', async () => {
+  const s = setup([
+    { kind: 'segment', id: 'two', condition: { event: 'Order Completed', count: { gte: 2 } } },
+  ]);
+  try {
+    const live = trackEvent(s.tenant, 'p1', 'm1', 'Order Completed', T0);
+    await s.engine.onEvent(live);
+    const history = (ids: string[]) =>
+      ids.map((messageId) => ({ messageId, event: 'Order Completed', timestamp: T0, properties: '{}' }));
+    // m1 was counted live: the backfill adds nothing for it.
+    expect((await s.engine.onHistory(s.tenant, 'p1', history(['m1']), 'x')).outputs.membership).toEqual([]);
+    const more = await s.engine.onHistory(s.tenant, 'p1', history(['m1', 'm2']), 'x');
+    expect(more.outputs.membership).toMatchObject([{ status: 'entered' }]);
+    // m2 arriving live afterwards is not counted again.
+    const again = await s.engine.onEvent(trackEvent(s.tenant, 'p1', 'm2', 'Order Completed', T0));
+    expect(again.outputs).toEqual({ membership: [], computed: [] });
+    expect(await readProfileSegments(redis, s.tenant, 'p1')).toEqual({
+      segments: [{ id: 'two', enteredAt: T0 }],
+      computed: {},
+    });
+  } finally {
+    await s.cleanup();
+  }
+});
