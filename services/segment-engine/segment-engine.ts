@@ -153,6 +153,11 @@ export class SegmentEngine {
 
   async onProfileChange(record: ProfileChangeRecord): Promise<StepResult> {
     const { tenant, profileId } = record;
+    // Most changes only add identifiers: with no trait in them they change nothing here (a profile's
+    // first change creates its state, so a profile with no event is evaluated too). No Redis for them.
+    const planned = this.deps.planFor(tenant) !== undefined;
+    if (!planned || (record.traitsChanged.length === 0 && record.kind !== 'created'))
+      return { tenant, outputs: noOutputs() };
     return this.step(
       tenant,
       `c:${record.changeId}`,
