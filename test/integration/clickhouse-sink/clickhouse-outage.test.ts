@@ -64,7 +64,15 @@ beforeAll(async () => {
   await createTopics(kafka, [topics.events], PARTITIONS);
   await createTopics(
     kafka,
-    [topics.profiles, topics.merges, topics.warnings, topics.deadLetters, sinkDlq],
+    [
+      topics.profiles,
+      topics.merges,
+      topics.warnings,
+      topics.deadLetters,
+      topics.membership,
+      topics.computed,
+      sinkDlq,
+    ],
     1,
   );
   producer = await createProducer(kafka);
