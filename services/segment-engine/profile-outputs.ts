@@ -84,6 +84,13 @@ export function outputsOf(
     const r = computedChange(state, tenant, profileId, t.id, t.version, text, at);
     if (r) out.computed.push(r);
   }
+  // A deleted computed trait: its last value becomes null (the entry keeps its version for a re-creation).
+  const planned = new Set(plan.traits.map((t) => t.id));
+  for (const id of Object.keys(state.ct).sort()) {
+    if (planned.has(id)) continue;
+    const r = computedChange(state, tenant, profileId, id, 0, null, at);
+    if (r) out.computed.push(r);
+  }
   for (const s of plan.segments) {
     const r = membershipChange(
       state,

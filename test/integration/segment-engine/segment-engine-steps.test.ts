@@ -194,3 +194,19 @@ test('history from ClickHouse and the live stream count an event once, in either
     await s.cleanup();
   }
 });
+
+test('a deleted computed trait: the next evaluation of a profile sets its value to null', async () => {
+  const s = setup([orders3d]);
+  try {
+    await s.engine.onEvent(trackEvent(s.tenant, 'p1', 'm1', 'Order Completed', T0));
+    expect((await readProfileSegments(redis, s.tenant, 'p1')).computed).toEqual({ orders_3d: 1 });
+    s.setPlan([{ kind: 'segment', id: 'any', condition: { trait: 'x', op: 'exists' } }]);
+    const results = await s.engine.reevaluateAll(s.tenant, 'computed_trait:orders_3d:0');
+    expect(results.flatMap((r) => r.outputs.computed).map((r) => [r.traitId, r.value, r.previous])).toEqual([
+      ['orders_3d', null, '1'],
+    ]);
+    expect((await readProfileSegments(redis, s.tenant, 'p1')).computed).toEqual({ orders_3d: null });
+  } finally {
+    await s.cleanup();
+  }
+});
