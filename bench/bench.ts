@@ -4,7 +4,7 @@
 //
 //   node dist/bench/bench.js [--events 100000] [--sizes 10000,100000] [--large] [--seed 42]
 //        [--rate 1000] [--seconds 30] [--no-collector] [--no-e2e] [--sink-max 1000000]
-//        [--import-rows 1000000] [--no-import]
+//        [--import-rows 1000000] [--no-import] [--no-segments]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import { TARGETS } from './report/targets';
 import { runE2eLatency, type E2eLatencyResult } from './stages/e2e-latency';
 import { runImportRate, type ImportRateResult } from './stages/import-rate';
 import { runPipeline, type PipelineRunResult } from './stages/pipeline-run';
+import { runSegmentBench, segmentBenchRows, type SegmentBenchResult } from './stages/segment-engine-run';
 
 const RESULTS_DIR = path.join(repoRoot, 'bench', 'results');
 const LARGE_SIZES = [10_000, 100_000, 1_000_000, 5_000_000];
@@ -33,6 +34,7 @@ interface Options {
   sinkMax: number;
   /** Rows of the generated CSV `cdp import` sends; 0 skips the import stage. */
   importRows: number;
+  segments: boolean;
 }
 
 function readOptions(): Options {
@@ -49,6 +51,7 @@ function readOptions(): Options {
       'sink-max': { type: 'string', default: '1000000' },
       'import-rows': { type: 'string', default: '1000000' },
       'no-import': { type: 'boolean', default: false },
+      'no-segments': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, value: string, min: number, max: number) => {
@@ -79,6 +82,7 @@ function readOptions(): Options {
     e2e: !values['no-e2e'],
     sinkMax: int('sink-max', values['sink-max'], 0, 50_000_000),
     importRows: values['no-import'] ? 0 : int('import-rows', values['import-rows'], 1000, 50_000_000),
+    segments: !values['no-segments'],
   };
 }
 
@@ -194,6 +198,18 @@ async function main(): Promise<void> {
     );
     importRate = await runImportRate(config, { rows: options.importRows });
   }
+  let segments: SegmentBenchResult | null = null;
+  if (options.segments) {
+    process.stderr.write(`bench: --- segment engine, 20 segments and 10 computed traits ---\n`);
+    segments = await runSegmentBench(config, createLogger('bench'), {
+      events: options.main,
+      seed: options.seed,
+      rate: options.rate,
+      seconds: options.seconds,
+      truthFile: path.join(RESULTS_DIR, `segment-truth-${options.main}.ndjson`),
+      timeoutSeconds: Math.max(900, Math.ceil(options.main / 300)),
+    });
+  }
   const summary = summarize(main, e2e, collector, importRate);
   const growth = [...runs.values()].map((r) => ({
     events: r.events,
@@ -230,6 +246,7 @@ async function main(): Promise<void> {
     redis: main.redis,
     accuracy: main.accuracy,
     growth,
+    segments,
   };
   writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
   appendFileSync(path.join(RESULTS_DIR, 'history.ndjson'), `${JSON.stringify(latest)}\n`);
@@ -259,6 +276,7 @@ async function main(): Promise<void> {
     `\nbench ${latest.at} (${latest.seconds} s, commit ${latest.commit ?? 'unknown'}, ${os.cpus().length} cpus, load ${latest.machine.load_average_at_end.join(' ')})`,
   );
   console.log(formatTable(SUMMARY_HEADER, summaryRows(summary)));
+  if (segments) console.log(`\n${formatTable(SUMMARY_HEADER, segmentBenchRows(segments))}`);
   console.log(`\ncost growth\n${formatTable(growthHeader, growthRows)}`);
   const examples = main.accuracy;
   if (examples.falseMergeExamples.length > 0)

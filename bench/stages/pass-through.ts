@@ -2,6 +2,7 @@
 // message sizes, doing no work between decoding a raw event and encoding it to another topic.
 import { AvroCodec } from '../../services/common/codec/avro-codec';
 import { rawEvents } from '../../services/common/streams/raw-events';
+import type { AvroStream } from '../../services/common/streams/stream';
 import type { Config } from '../../services/common/config';
 import { startConsumerRunner } from '../../services/common/kafka/consumer-runner';
 import { createKafka } from '../../services/common/kafka/kafka-client';
@@ -14,6 +15,8 @@ export interface PassThroughTopics {
   output: string;
   dlq: string;
   groupId: string;
+  /** The stream read and written (default raw events; the segment bench passes resolved events). */
+  stream?: AvroStream;
 }
 
 export async function startPassThrough(
@@ -22,7 +25,8 @@ export async function startPassThrough(
   topics: PassThroughTopics,
 ): Promise<RunningService> {
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
-  await codec.register(topics.output, rawEvents.schema());
+  const stream = topics.stream ?? rawEvents;
+  await codec.register(topics.output, stream.schema());
   const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-pass-through`);
   const producer = await createProducer(kafka);
   const runner = await startConsumerRunner({
@@ -39,8 +43,8 @@ export async function startPassThrough(
         topic: topics.output,
         key: message.key,
         value: await codec.encodeRecord(
-          rawEvents,
-          await codec.decodeRecord(rawEvents, message.value),
+          stream,
+          await codec.decodeRecord(stream, message.value),
           topics.output,
         ),
       },

@@ -4,6 +4,7 @@ import { action } from './cli-action';
 import { registerDefinitionCommands } from './commands/definitions-command';
 import { registerJourneyStatus } from './commands/journey-status-command';
 import { registerDestinationReplay } from './commands/destinations-replay-command';
+import { registerSegmentsCommands } from './commands/segments-command';
 import { demoCommand } from './commands/demo-command';
 import { registerImportCommand } from './commands/import-command';
 import { identityRebuild, identityRepairSnapshots } from './commands/identity-command';
@@ -78,7 +79,9 @@ identity
     'append the current Redis state of every profile whose last snapshot on cdp.profiles.v1 is behind it',
   )
   .action((options: { tenant?: string }) => action((config) => identityRepairSnapshots(config, options))());
-registerDefinitionCommands(program, { command: 'segments', kinds: ['segment', 'computed_trait'] });
+registerSegmentsCommands(
+  registerDefinitionCommands(program, { command: 'segments', kinds: ['segment', 'computed_trait'] }),
+);
 registerDefinitionCommands(program, { command: 'destinations', kinds: ['destination'] });
 registerDestinationReplay(program);
 registerJourneyStatus(registerDefinitionCommands(program, { command: 'journeys', kinds: ['journey'] }));

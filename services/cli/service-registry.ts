@@ -9,6 +9,7 @@ export const SERVICE_LOADERS: Record<string, () => Promise<ServiceDefinition>> =
   privacy: async () => (await import('../privacy/main')).privacyService,
   'journey-engine': async () => (await import('../journey-engine/main')).journeyEngineService,
   activation: async () => (await import('../activation/main')).activationService,
+  'segment-engine': async () => (await import('../segment-engine/main')).segmentEngineService,
 };
 
 export function serviceNames(): string[] {

@@ -1,8 +1,10 @@
 // cdp.events.resolved.v1 record -> events row. properties stay a JSON string; their top-level keys
 // and values are also flattened into two arrays so filters work without JSONExtract (18.16).
-import { isJsonObject } from '../common/events/json-object';
+import { flattenProperties } from '../common/events/flat-json';
 import type { ResolvedEventRecord } from '../common/streams/resolved-events';
 import { toClickHouseDateTime } from './clickhouse-datetime';
+
+export { flattenProperties };
 
 export interface EventRow {
   tenant: string;
@@ -23,26 +25,6 @@ export interface EventRow {
   context: string;
   prop_keys: string[];
   prop_values: string[];
-}
-
-/** Top-level properties as parallel arrays; strings as-is, anything else as its JSON text. */
-export function flattenProperties(json: string): { keys: string[]; values: string[] } {
-  const keys: string[] = [];
-  const values: string[] = [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    // The raw string is still stored; only the filter arrays stay empty.
-    return { keys, values };
-  }
-  if (!isJsonObject(parsed)) return { keys, values };
-  for (const [key, value] of Object.entries(parsed)) {
-    if (value === undefined) continue;
-    keys.push(key);
-    values.push(typeof value === 'string' ? value : JSON.stringify(value));
-  }
-  return { keys, values };
 }
 
 /** Absent values are '': the tables use plain String columns (no Nullable on hot paths). */

@@ -33,6 +33,8 @@ export const DEFAULT_SINK_TOPICS: SinkTopics = {
   warnings: TOPICS.ingestionWarnings,
   deadLetters: TOPICS.eventsDlq,
   deliveries: TOPICS.activationDeliveries,
+  membership: TOPICS.segmentMembership,
+  computed: TOPICS.computedTraitChanges,
 };
 
 export interface ClickHouseSinkOptions {

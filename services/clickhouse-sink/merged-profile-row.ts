@@ -30,5 +30,8 @@ export function mergedLoserRow(merge: IdentityMergeRecord, last: ProfileRow | un
     // profiles: a merged-away profile keeps its row with merged_into set; is_deleted is for erasure.
     is_deleted: last?.is_deleted ?? 0,
     merged_into: merge.survivorId,
+    // A merged-away profile is in no segment: its trait paths are not needed.
+    trait_keys: [],
+    trait_values: [],
   };
 }

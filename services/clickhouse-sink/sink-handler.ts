@@ -9,6 +9,8 @@ import { identityMerges, type IdentityMergeRecord } from '../common/streams/iden
 import { ingestionWarnings } from '../common/streams/ingestion-warnings';
 import { profileSnapshots } from '../common/streams/profile-snapshots';
 import { resolvedEvents } from '../common/streams/resolved-events';
+import { computedTraitChanges } from '../common/streams/computed-traits';
+import { segmentMembership } from '../common/streams/segment-membership';
 import type { ClickHouseBatcher, Row } from './clickhouse-batcher';
 import { deadLetterRow } from './dead-letter-rows';
 import { deliveryRow } from './delivery-rows';
@@ -17,9 +19,11 @@ import { mergedLoserRow } from './merged-profile-row';
 import { overrideRows } from './override-rows';
 import type { OverrideLookup } from './override-store';
 import { profileRows } from './profile-rows';
+import { computedTraitRow, currentMembershipRow, membershipChangeRow } from './segment-rows';
 import { warningRow } from './warning-rows';
 
-export type SinkInput = 'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters' | 'deliveries';
+export type SinkInput =
+  'events' | 'profiles' | 'merges' | 'warnings' | 'deadLetters' | 'deliveries' | 'membership' | 'computed';
 
 /** The stream each input carries, whatever its topic is called (dead letters are not Avro). */
 export const SINK_INPUT_STREAMS = {
@@ -28,6 +32,8 @@ export const SINK_INPUT_STREAMS = {
   merges: identityMerges,
   warnings: ingestionWarnings,
   deliveries: deliveryDecisions,
+  membership: segmentMembership,
+  computed: computedTraitChanges,
 } as const;
 
 export interface SinkHandlerOptions {
@@ -93,6 +99,17 @@ export function createSinkHandler(options: SinkHandlerOptions): MessageHandler {
       case 'deliveries': {
         const decision = await codec.decodeRecord(SINK_INPUT_STREAMS.deliveries, message.value);
         add('deliveries', [deliveryRow(decision)], message);
+        break;
+      }
+      case 'membership': {
+        const change = await codec.decodeRecord(SINK_INPUT_STREAMS.membership, message.value);
+        add('segment_membership_changes', [membershipChangeRow(change)], message);
+        add('segment_membership', [currentMembershipRow(change)], message);
+        break;
+      }
+      case 'computed': {
+        const change = await codec.decodeRecord(SINK_INPUT_STREAMS.computed, message.value);
+        add('computed_trait_values', [computedTraitRow(change)], message);
         break;
       }
       case 'merges': {

@@ -12,6 +12,8 @@ export const MONTH_PARTITION_COLUMNS: Readonly<Record<string, string>> = {
   // Written by the journey engine, not the sink; its rows carry the current time.
   journey_steps: 'at',
   deliveries: 'decided_at',
+  segment_membership_changes: 'changed_at',
+  computed_trait_values: 'changed_at',
 };
 
 /** The month of a row's partition column ('YYYY-MM-DD hh:mm:ss' text): 'YYYY-MM', '' if none. */

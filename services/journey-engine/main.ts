@@ -21,6 +21,7 @@ import { JourneyPump } from './journey-pump';
 import { JourneyStateStore } from './journey-state-store';
 import { JourneyVersions } from './journey-versions';
 import type { OutboxTargets } from './outbox-drain';
+import { readProfileSegments } from '../segment-engine/profile-segments';
 import { IdentityGraphFacts, type SegmentsReader } from './profile-facts';
 
 export const JOURNEY_ENGINE_GROUP_ID = 'cdp-journey-engine';
@@ -32,7 +33,7 @@ export interface JourneyEngineOptions {
   definitionsTopic?: string;
   /** ClickHouse database of journey_steps; false: keep the step log in Redis (no ClickHouse). */
   database?: string | false;
-  /** The segment engine's membership reader, for audiences and branch conditions on segments. */
+  /** Membership and computed traits for audiences and branches (default: the segment engine's Redis state). */
   segments?: SegmentsReader;
   tickMs?: number;
   onFired?: (tenant: string, due: number, firedAt: number) => void;
@@ -87,7 +88,10 @@ export const journeyEngine = defineStreamProcessor<JourneyInputRole, 'actions', 
     const engine = new JourneyEngine({
       store,
       versions,
-      facts: new IdentityGraphFacts(new IdentityGraph(redis), options.segments),
+      facts: new IdentityGraphFacts(
+        new IdentityGraph(redis),
+        options.segments ?? ((tenant, profileId) => readProfileSegments(redis, tenant, profileId)),
+      ),
       current: (tenant) =>
         follower
           .list<Journey>(tenant, 'journey')

@@ -1,7 +1,6 @@
 // What a journey reads about a profile for branch conditions and send payloads, behind one small
 // interface. Traits, identifiers and userId come from the identity graph; segment membership and
-// computed traits come from the segment engine's `readProfileSegments` when it is wired in (main.ts
-// passes `segments`); without it a profile is in no segment and has no computed traits.
+// computed traits from the segment engine's `readProfileSegments` (main.ts passes it).
 import type { IdentityGraph } from '../identity-resolver/identity-graph';
 import type { ProfileFactsValue } from './journey-machine';
 

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { PersonalStateStore } from '../common/privacy/personal-state';
 import { countQueuedDeliveries, removeQueuedDeliveries } from '../activation/delivery-queue';
 import { countJourneyState, removeJourneyState } from '../journey-engine/journey-state-store';
+import { countProfileState, removeProfileState } from '../segment-engine/segment-state-store';
 
 export function journeyState(redis: Redis): PersonalStateStore {
   return {
@@ -21,5 +22,16 @@ export function activationQueueState(redis: Redis): PersonalStateStore {
       removed: await removeQueuedDeliveries(redis, tenant, profileIds),
     }),
     count: (tenant, profileIds) => countQueuedDeliveries(redis, tenant, profileIds),
+  };
+}
+
+/** The segment engine's per-profile aggregates, memberships and expiry schedule. */
+export function segmentState(redis: Redis): PersonalStateStore {
+  return {
+    name: 'redis:segment-engine',
+    remove: async (tenant, profileIds) => ({
+      removed: await removeProfileState(redis, tenant, [...profileIds]),
+    }),
+    count: (tenant, profileIds) => countProfileState(redis, tenant, [...profileIds]),
   };
 }

@@ -18,7 +18,7 @@ import { loadTenants, type TenantDirectory } from '../common/tenants';
 import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { compileTenantRules } from '../identity-resolver/main';
 import { carryOutRequest, type PrivacyDeps } from './carry-out-request';
-import { activationQueueState, journeyState } from './engine-states';
+import { activationQueueState, journeyState, segmentState } from './engine-states';
 import { identityGraphState, resolverOutcomesState } from './identity-graph-state';
 import { PERSONAL_DATA_TABLES } from './personal-data-tables';
 import { markDone } from './request-progress';
@@ -85,6 +85,7 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
     const registry = new PersonalStateRegistry()
       .register(identityGraphState(redis))
       .register(resolverOutcomesState(redis))
+      .register(segmentState(redis))
       .register(journeyState(redis))
       .register(activationQueueState(redis));
     options.registerStores?.(registry, redis);

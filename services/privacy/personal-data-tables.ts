@@ -70,6 +70,18 @@ export const PERSONAL_DATA_TABLES: readonly PersonalDataTable[] = [
     where: byProfile(),
     orderBy: 'changed_at',
   },
+  {
+    table: 'segment_membership_changes',
+    columns: ['tenant', 'profile_id'],
+    where: byProfile(),
+    orderBy: 'changed_at',
+  },
+  {
+    table: 'computed_trait_values',
+    columns: ['tenant', 'profile_id'],
+    where: byProfile(),
+    orderBy: 'changed_at',
+  },
   { table: 'journey_steps', columns: ['tenant', 'profile_id'], where: byProfile(), orderBy: 'at' },
   { table: 'deliveries', columns: ['tenant', 'profile_id'], where: byProfile(), orderBy: 'decided_at' },
 ];

@@ -9,7 +9,7 @@ import { runAsMain } from '../common/runtime/run-services';
 import type { RunningService, ServiceDefinition } from '../common/runtime/service-definition';
 import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { buildProfileApiApp } from './profile-api-app';
-import { NO_PROFILE_EXTRAS, type ProfileExtras } from './profile-extras';
+import { segmentEngineExtras, type ProfileExtras } from './profile-extras';
 
 export interface RunningProfileApi extends RunningService {
   /** The bound port (useful when configured as 0). */
@@ -43,7 +43,7 @@ export async function startProfileApi(
       graph: new IdentityGraph(redis),
       clickhouse,
       database: overrides.database ?? config.CDP_CLICKHOUSE_DATABASE,
-      extras: overrides.extras ?? NO_PROFILE_EXTRAS,
+      extras: overrides.extras ?? segmentEngineExtras(redis),
       rateLimit: {
         perSecond: config.CDP_PROFILE_API_RATE_LIMIT_PER_SECOND,
         burst: config.CDP_PROFILE_API_RATE_LIMIT_BURST,

@@ -2,6 +2,9 @@
 // by the segment engine. One seam, so the API does not know where they are kept. (Consent is on
 // the profile itself.)
 
+import type { Redis } from 'ioredis';
+import { readProfileSegments } from '../segment-engine/profile-segments';
+
 export interface ProfileExtrasValue {
   /** Computed trait name -> value. */
   computed: Record<string, unknown>;
@@ -14,7 +17,12 @@ export interface ProfileExtras {
   read(tenant: string, profileId: string): Promise<ProfileExtrasValue>;
 }
 
-/** For tests of the API alone: a profile in no segment, with no computed trait. */
-export const NO_PROFILE_EXTRAS: ProfileExtras = {
-  read: () => Promise.resolve({ computed: {}, segments: [] }),
-};
+/** The segment engine's state in Redis: the segments and computed traits it last emitted. */
+export function segmentEngineExtras(redis: Redis): ProfileExtras {
+  return {
+    read: async (tenant, profileId) => {
+      const live = await readProfileSegments(redis, tenant, profileId);
+      return { computed: live.computed, segments: live.segments.map((s) => s.id) };
+    },
+  };
+}

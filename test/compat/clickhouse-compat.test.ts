@@ -21,6 +21,10 @@ import { warningRow } from '../../services/clickhouse-sink/warning-rows';
 import { toWellFormedJson } from '../../services/common/events/well-formed-json';
 import { DLQ_HEADERS } from '../../services/common/kafka/dead-letter';
 import { resolvedOrderRecord } from '../support/resolved-event-record';
+import { segmentSchema } from '../../services/common/definitions/kinds/segment';
+import { computedTraitRow, membershipChangeRow } from '../../services/clickhouse-sink/segment-rows';
+import { compileSegment } from '../../services/segment-engine/sql/compile-segment';
+import { conditions, engineMembers, sqlCaseContext, sqlCaseRows } from '../support/segment-sql-cases';
 
 const root = path.join(__dirname, '../..');
 const runner = path.join(__dirname, 'run-on-chdb.py');
@@ -109,6 +113,37 @@ function sinkInserts(): Statement[] {
           identifier: null,
           trait: null,
           occurredAt: T,
+        }),
+      ],
+    ],
+    [
+      'segment_membership_changes',
+      [
+        membershipChangeRow({
+          changeId: 'demo:vip:p-1:1',
+          tenant,
+          segmentId: 'vip',
+          profileId: 'p-1',
+          status: 'entered',
+          version: 1,
+          segmentVersion: 1,
+          changedAt: T,
+        }),
+      ],
+    ],
+    [
+      'computed_trait_values',
+      [
+        computedTraitRow({
+          changeId: 'demo:spend:p-1:1',
+          tenant,
+          traitId: 'spend',
+          profileId: 'p-1',
+          value: '12.5',
+          previous: null,
+          version: 1,
+          definitionVersion: 1,
+          changedAt: T,
         }),
       ],
     ],
@@ -220,4 +255,33 @@ it('splits a flush over 130 months into inserts that max_partitions_per_insert_b
   // The one insert of every month together is refused: the setting is in force and the split needed.
   expect(failures.map((f) => f.label)).toEqual(['unsplit insert']);
   expect(failures[0]?.error).toMatch(/partitions/i);
+});
+
+it('runs the compiled segment SQL on current ClickHouse with the members the engine computes', () => {
+  const python = chdbPython();
+  const { statements: migrations } = migrationStatements(onChdb(python, ['--version']).trim());
+  const { profiles, events } = sqlCaseRows();
+  const insert = (table: string, rows: object[]): Statement => ({
+    label: `insert ${table}`,
+    sql: `INSERT INTO ${sqlIdentifier(DB)}.${table} FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`,
+  });
+  // Each check throws inside ClickHouse when the members differ from the engine's.
+  const checks = conditions.map((condition, i): Statement => {
+    const segment = { kind: 'segment', id: 's', condition };
+    const want = engineMembers(segment)
+      .map((p) => `'${p}'`)
+      .join(', ');
+    const sql = compileSegment(segmentSchema.parse(segment), sqlCaseContext(DB));
+    return {
+      label: `segment condition ${i}`,
+      sql: `SELECT throwIf(arraySort(groupArray(profile_id)) != CAST([${want}] AS Array(String))) FROM (${sql})`,
+    };
+  });
+  const statements = [...migrations, insert('profiles', profiles), insert('events', events), ...checks];
+  const output = JSON.parse(onChdb(python, [], JSON.stringify({ statements }))) as {
+    results: { label: string; error: string | null }[];
+  };
+  const failures = output.results.filter((r) => r.error !== null).map((r) => `${r.label}: ${r.error}`);
+  expect(failures).toEqual([]);
+  expect(checks.length).toBeGreaterThanOrEqual(20);
 });

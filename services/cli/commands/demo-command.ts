@@ -22,6 +22,7 @@ import { activationDemo } from '../demo/demo-activation';
 import { formatDuration, formatProfileLine, formatTable, type Row } from '../demo/demo-report';
 import { dayTag, demoShop, type Person, type ShopMessage } from '../demo/demo-shop';
 import { runJourneyDemo } from '../demo/demo-journeys';
+import { runSegmentsDemo } from '../demo/segments-demo';
 
 const TENANT = 'demo';
 const WRITE_KEY = 'demo-write-key';
@@ -239,6 +240,8 @@ export async function demoCommand(config: Config): Promise<number> {
     say('');
     say('analyst query: revenue per profile, top 5 (events_resolved + profiles)');
     say(formatTable(await queryRows(clickhouse, bindQuery(REVENUE_PER_PROFILE_TOP5, bound))));
+    say('');
+    await runSegmentsDemo(config, say);
     say('');
     say('activation: segment entries delivered to a local webhook, consent enforced');
     await activationDemo({

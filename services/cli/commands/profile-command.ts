@@ -6,6 +6,7 @@ import { consentOf } from '../../identity-resolver/consent-operations';
 import { IdentityGraph } from '../../identity-resolver/identity-graph';
 import type { ProfileSnapshot } from '../../identity-resolver/identity-outcome';
 import { lookupProfile } from '../../identity-resolver/profile-lookup';
+import { readProfileSegments, type ProfileSegments } from '../../segment-engine/profile-segments';
 
 export interface ProfileGetOptions {
   tenant?: string;
@@ -13,7 +14,11 @@ export interface ProfileGetOptions {
 }
 
 /** The stable machine form: snake_case like the ClickHouse columns. */
-export function profileJson(tenant: string, p: ProfileSnapshot): Record<string, unknown> {
+export function profileJson(
+  tenant: string,
+  p: ProfileSnapshot,
+  live: ProfileSegments = { segments: [], computed: {} },
+): Record<string, unknown> {
   return {
     tenant,
     profile_id: p.profileId,
@@ -24,6 +29,8 @@ export function profileJson(tenant: string, p: ProfileSnapshot): Record<string, 
     version: p.version,
     first_seen: p.firstSeen,
     last_seen: p.lastSeen,
+    segments: live.segments.map((s) => s.id),
+    computed: live.computed,
   };
 }
 
@@ -69,8 +76,15 @@ export async function profileGet(
       return 1;
     }
     const profile = found.profile;
+    const live = await readProfileSegments(redis, tenantId, profile.profileId);
     console.log(
-      options.json ? JSON.stringify(profileJson(tenantId, profile)) : formatProfile(tenantId, profile),
+      options.json
+        ? JSON.stringify(profileJson(tenantId, profile, live))
+        : [
+            formatProfile(tenantId, profile),
+            `segments     ${live.segments.map((s) => s.id).join(', ') || '(none)'}`,
+            ...Object.entries(live.computed).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`),
+          ].join('\n'),
     );
     return 0;
   } finally {

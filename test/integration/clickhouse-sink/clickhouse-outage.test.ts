@@ -42,6 +42,8 @@ const topics: SinkTopics = {
   warnings: uniqueName('test.outage.warnings'),
   deadLetters: uniqueName('test.outage.dlq'),
   deliveries: uniqueName('test.outage.deliveries'),
+  membership: uniqueName('test.outage.membership'),
+  computed: uniqueName('test.outage.computed'),
 };
 const sinkDlq = uniqueName('test.outage.own-dlq');
 const PARTITIONS = 3;
@@ -63,7 +65,16 @@ beforeAll(async () => {
   await createTopics(kafka, [topics.events], PARTITIONS);
   await createTopics(
     kafka,
-    [topics.profiles, topics.merges, topics.warnings, topics.deadLetters, topics.deliveries, sinkDlq],
+    [
+      topics.profiles,
+      topics.merges,
+      topics.warnings,
+      topics.deadLetters,
+      topics.deliveries,
+      topics.membership,
+      topics.computed,
+      sinkDlq,
+    ],
     1,
   );
   producer = await createProducer(kafka);

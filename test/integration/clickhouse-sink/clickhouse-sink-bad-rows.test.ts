@@ -42,6 +42,8 @@ const topics: SinkTopics = {
   warnings: uniqueName('test.sink-bad.warnings'),
   deadLetters: uniqueName('test.sink-bad.dlq-in'),
   deliveries: uniqueName('test.sink-bad.deliveries'),
+  membership: uniqueName('test.sink-bad.membership'),
+  computed: uniqueName('test.sink-bad.computed'),
 };
 const sinkDlq = uniqueName('test.sink-bad.own-dlq');
 const groupId = uniqueName('g-sink-bad');
@@ -58,6 +60,8 @@ const sent: Record<keyof SinkTopics, number> = {
   warnings: 0,
   deadLetters: 0,
   deliveries: 0,
+  membership: 0,
+  computed: 0,
 };
 
 beforeAll(async () => {

@@ -16,6 +16,8 @@ import { ingestionWarnings } from '../../../services/common/streams/ingestion-wa
 import { profileSnapshots } from '../../../services/common/streams/profile-snapshots';
 import { resolvedEvents } from '../../../services/common/streams/resolved-events';
 import { deliveryDecisions } from '../../../services/common/streams/activation';
+import { computedTraitChanges } from '../../../services/common/streams/computed-traits';
+import { segmentMembership } from '../../../services/common/streams/segment-membership';
 import type { AvroStream } from '../../../services/common/streams/stream';
 import {
   committedOffsets,
@@ -42,6 +44,8 @@ const topics: SinkTopics = {
   warnings: uniqueName('test.sink.warnings'),
   deadLetters: uniqueName('test.sink.dlq'),
   deliveries: uniqueName('test.sink.deliveries'),
+  membership: uniqueName('test.sink.membership'),
+  computed: uniqueName('test.sink.computed'),
 };
 const sinkDlq = uniqueName('test.sink.own-dlq');
 const T = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -145,6 +149,27 @@ async function publish(): Promise<void> {
     latencyMs: 1500,
     decidedAt: T,
   });
+  await send(segmentMembership, 'membership', `${tenant}:B`, {
+    changeId: `${tenant}:vip:B:1`,
+    tenant,
+    segmentId: 'vip',
+    profileId: 'B',
+    status: 'entered',
+    version: 1,
+    segmentVersion: 1,
+    changedAt: T,
+  });
+  await send(computedTraitChanges, 'computed', `${tenant}:B`, {
+    changeId: `${tenant}:spend:B:1`,
+    tenant,
+    traitId: 'spend',
+    profileId: 'B',
+    value: '42',
+    previous: null,
+    version: 1,
+    definitionVersion: 1,
+    changedAt: T,
+  });
   const poison = {
     topic: 'cdp.events.raw.v1',
     partition: 4,
@@ -174,6 +199,9 @@ async function finalCounts(): Promise<Record<string, number>> {
     'ingestion_warnings',
     'dead_letters',
     'deliveries',
+    'segment_membership_changes',
+    'segment_membership',
+    'computed_trait_values',
   ]) {
     const [r] = await rows<{ c: string }>(`SELECT count() AS c FROM ${db}.${table} FINAL`);
     out[table] = Number(r?.c);
@@ -189,6 +217,9 @@ const EXPECTED = {
   ingestion_warnings: 1,
   dead_letters: 1,
   deliveries: 1,
+  segment_membership_changes: 1,
+  segment_membership: 1,
+  computed_trait_values: 1,
 };
 
 async function runSinkUntilCommitted(groupId: string): Promise<void> {
@@ -206,6 +237,8 @@ async function runSinkUntilCommitted(groupId: string): Promise<void> {
     warnings: 1,
     deadLetters: 1,
     deliveries: 1,
+    membership: 1,
+    computed: 1,
   };
   await waitFor(
     'every input committed',

@@ -43,6 +43,8 @@ describe('mergedLoserRow', () => {
       identifiers: [],
       updated_at: '2026-01-02 03:04:05',
       merged_into: 'S',
+      trait_keys: [],
+      trait_values: [],
     });
   });
 
@@ -66,6 +68,8 @@ describe('mergedLoserRow', () => {
       updated_at: '2026-01-02 03:04:05',
       is_deleted: 0,
       merged_into: 'S',
+      trait_keys: [],
+      trait_values: [],
     });
   });
 

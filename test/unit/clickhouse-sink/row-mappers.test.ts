@@ -106,6 +106,8 @@ describe('profileRows', () => {
       updated_at: '2026-01-02 03:04:07',
       is_deleted: 0,
       merged_into: '',
+      trait_keys: ['plan'],
+      trait_values: ['pro'],
     });
     expect(rows.identities).toEqual([
       { tenant: 't1', identifier: 'email:a@x.io', profile_id: 'p1', version: T + 2000 },

@@ -41,7 +41,8 @@ describe('compileTenantRules', () => {
 
 describe('cdp profile get output', () => {
   it('prints one JSON object with the documented fields', () => {
-    expect(profileJson('shop', profile)).toEqual({
+    const live = { segments: [{ id: 'vip', enteredAt: 1 }], computed: { spend: 42 } };
+    expect(profileJson('shop', profile, live)).toEqual({
       tenant: 'shop',
       profile_id: 'p-1',
       identifiers: ['email:ann@example.com', 'user_id:u-1'],
@@ -51,6 +52,8 @@ describe('cdp profile get output', () => {
       version: 2,
       first_seen: '2025-01-01T00:00:00.000Z',
       last_seen: '2025-01-02T00:00:00.000Z',
+      segments: ['vip'],
+      computed: { spend: 42 },
     });
   });
 

@@ -1,0 +1,133 @@
+// A tenant's segments and computed traits compiled once into what evaluation needs: the event
+// signatures (event name + where filter) whose day buckets the state keeps, which properties of each
+// are aggregated, the windows that read them, and segments in dependency order.
+import crypto from 'node:crypto';
+import { canonicalJson } from '../common/events/canonical-json';
+import type { StoredDefinition } from '../common/definitions/definition-kind';
+import type { WhereItem } from '../common/definitions/kinds/conditions';
+import type { ComputedTraitDefinition } from '../common/definitions/kinds/computed-trait';
+import { walkCondition, type Condition, type SegmentDefinition } from '../common/definitions/kinds/segment';
+
+export interface Signature {
+  key: string;
+  event: string;
+  where: WhereItem[];
+  /** Properties aggregated; `values` when a distinct count or most frequent value reads them. */
+  properties: Record<string, { values: boolean }>;
+  /** Windows (days) read; `unbounded` when a use has no window. */
+  windows: number[];
+  unbounded: boolean;
+}
+
+export interface PlannedSegment {
+  id: string;
+  version: number;
+  condition: Condition;
+}
+
+export interface PlannedTrait {
+  id: string;
+  version: number;
+  definition: ComputedTraitDefinition;
+  signature: string;
+}
+
+export interface SegmentPlan {
+  signatures: Map<string, Signature>;
+  /** Dependencies first: a segment condition reads a segment evaluated before it. */
+  segments: PlannedSegment[];
+  traits: PlannedTrait[];
+}
+
+export function signatureKey(event: string, where: WhereItem[] | undefined): string {
+  const text = canonicalJson({ event, where: where ?? [] });
+  return crypto.createHash('sha1').update(text).digest('base64url').slice(0, 12);
+}
+
+function topological(segments: StoredDefinition<SegmentDefinition>[]): StoredDefinition<SegmentDefinition>[] {
+  const byId = new Map(segments.map((s) => [s.id, s]));
+  const done = new Set<string>();
+  const out: StoredDefinition<SegmentDefinition>[] = [];
+  const visit = (s: StoredDefinition<SegmentDefinition>, trail: Set<string>): void => {
+    if (done.has(s.id) || trail.has(s.id)) return; // a cycle was refused at apply; never loop
+    trail.add(s.id);
+    walkCondition(s.body.condition, [], (c) => {
+      if ('segment' in c) {
+        const dep = byId.get(c.segment);
+        if (dep) visit(dep, trail);
+      }
+    });
+    done.add(s.id);
+    out.push(s);
+  };
+  for (const s of [...segments].sort((a, b) => a.id.localeCompare(b.id))) visit(s, new Set());
+  return out;
+}
+
+export function buildPlan(
+  segments: StoredDefinition<SegmentDefinition>[],
+  traits: StoredDefinition<ComputedTraitDefinition>[],
+): SegmentPlan {
+  const signatures = new Map<string, Signature>();
+  const use = (
+    event: string,
+    where: WhereItem[] | undefined,
+    withinDays: number | undefined,
+    property?: string,
+    values = false,
+  ): string => {
+    const key = signatureKey(event, where);
+    let sig = signatures.get(key);
+    if (!sig) {
+      sig = { key, event, where: where ?? [], properties: {}, windows: [], unbounded: false };
+      signatures.set(key, sig);
+    }
+    if (withinDays === undefined) sig.unbounded = true;
+    else if (!sig.windows.includes(withinDays)) sig.windows.push(withinDays);
+    if (property !== undefined) {
+      const p = (sig.properties[property] ??= { values: false });
+      p.values ||= values;
+    }
+    return key;
+  };
+  const plannedTraits = [...traits]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((t) => ({
+      id: t.id,
+      version: t.version,
+      definition: t.body,
+      signature: use(
+        t.body.event,
+        t.body.where,
+        t.body.within_days,
+        t.body.property,
+        t.body.aggregate === 'unique_count' || t.body.aggregate === 'most_frequent',
+      ),
+    }));
+  const ordered = topological(segments);
+  for (const s of ordered) {
+    walkCondition(s.body.condition, [], (c) => {
+      if ('event' in c) {
+        const agg = c.sum ?? c.avg ?? c.min ?? c.max;
+        use(c.event, c.where, c.within_days, agg?.property);
+      }
+    });
+  }
+  return {
+    signatures,
+    segments: ordered.map((s) => ({ id: s.id, version: s.version, condition: s.body.condition })),
+    traits: plannedTraits,
+  };
+}
+
+/** The event names a segment or computed trait body reads (what a backfill takes from history). */
+export function definitionEventNames(body: unknown): string[] {
+  const names = new Set<string>();
+  const b = body as { kind?: string; event?: unknown; condition?: Condition } | undefined;
+  if (b?.kind === 'computed_trait' && typeof b.event === 'string') names.add(b.event);
+  if (b?.kind === 'segment' && b.condition !== undefined)
+    walkCondition(b.condition, [], (c) => {
+      if ('event' in c) names.add(c.event);
+    });
+  return [...names];
+}
