@@ -70,8 +70,14 @@ export class PrivacyRequestFollower {
     await admin.connect();
     try {
       for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const from = await admin.fetchTopicOffsetsByTimestamp(topic, since);
+        const [ends, from] = await Promise.all([
+          admin.fetchTopicOffsets(topic),
+          admin.fetchTopicOffsetsByTimestamp(topic, since),
+        ]).catch((err: unknown) => {
+          throw new Error(
+            `profile API: cannot read the offsets of ${topic} (run 'cdp topics apply'?): ${err instanceof Error ? err.message : String(err)}`,
+          );
+        });
         for (const p of from) {
           const end = BigInt(ends.find((e) => e.partition === p.partition)?.high ?? '0');
           const offset = BigInt(p.offset) < 0n ? end : BigInt(p.offset);
