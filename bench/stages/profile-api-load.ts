@@ -9,7 +9,7 @@ import type { Config } from '../../services/common/config';
 import { createLogger } from '../../services/common/logger';
 import { sha256Hex } from '../../services/common/tenants';
 import { startProfileApi } from '../../services/profile-api/main';
-import { generateReadKey } from '../../services/profile-api/read-keys';
+import { generateReadKey } from '../../services/profile-api/api-keys';
 
 export interface ProfileApiLoadOptions {
   tenant: string;

@@ -54,9 +54,10 @@ program
   .command('create')
   .requiredOption('--tenant <tenant>', 'tenant id')
   .option('--read', 'a read key for the profile API')
+  .option('--privacy', 'a privacy key: makes privacy requests over the profile API, reads nothing')
   .option('--json', 'print {"tenant", "key", "kind"}')
   .description('create a key; it is printed once and only its SHA-256 is stored in the tenants file')
-  .action((options: { tenant: string; read?: boolean; json?: boolean }) =>
+  .action((options: { tenant: string; read?: boolean; privacy?: boolean; json?: boolean }) =>
     action((config) => keysCreate(config, options))(),
   );
 const identity = program.command('identity').description('the identity graph');

@@ -1,4 +1,4 @@
-// Tenants, their write keys and hashed read keys, from the JSON file named by CDP_TENANTS_FILE. Each
+// Tenants, their write keys and hashed read and privacy keys, from the JSON file named by CDP_TENANTS_FILE. Each
 // tenant may carry identity rules that the identity resolver validates with its own schema.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,6 +19,8 @@ export const tenantSchema = z.object({
   identity: z.unknown().optional(),
   /** SHA-256 (hex) of each read key of the profile API: the keys themselves are never stored. */
   readKeyHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')).optional(),
+  /** SHA-256 (hex) of each privacy key: the privileged key that makes privacy requests over HTTP. */
+  privacyKeyHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')).optional(),
   /**
    * opt_in: a profile with no recorded consent for a category receives nothing that needs it (the
    * default); opt_out: no record means allowed. docs/destinations.md, "Consent".
@@ -59,27 +61,48 @@ export const tenantsFileSchema = z
         keys.set(k, t.id);
       });
     });
-    checkReadKeyHashes(file.tenants, ctx);
+    checkKeyHashes(file.tenants, ctx);
   });
 
-/** A read key belongs to one tenant and is never also a write key (a write key must not read). */
-function checkReadKeyHashes(tenants: readonly z.infer<typeof tenantSchema>[], ctx: z.RefinementCtx): void {
+/** The hashed API key lists of a tenant, with the name a message uses for their keys. */
+const HASHED_KEY_LISTS = [
+  ['readKeyHashes', 'read key'],
+  ['privacyKeyHashes', 'privacy key'],
+] as const;
+
+/**
+ * An API key belongs to one tenant and one kind: never also a write key (a write key must not
+ * read), never both a read and a privacy key (a read key must not erase people).
+ */
+function checkKeyHashes(tenants: readonly z.infer<typeof tenantSchema>[], ctx: z.RefinementCtx): void {
   const writeKeyHashes = new Set(tenants.flatMap((t) => t.writeKeys.map((k) => sha256Hex(k))));
-  const owners = new Map<string, string>();
-  tenants.forEach((t, i) => {
-    (t.readKeyHashes ?? []).forEach((h, j) => {
-      const path = ['tenants', i, 'readKeyHashes', j];
-      const owner = owners.get(h);
-      if (owner !== undefined && owner !== t.id)
-        ctx.addIssue({ code: 'custom', path, message: `read key already used by tenant '${owner}'` });
-      if (writeKeyHashes.has(h))
-        ctx.addIssue({ code: 'custom', path, message: 'is the hash of a write key; read keys are separate' });
-      owners.set(h, t.id);
+  const owners = new Map<string, { tenant: string; kind: string }>();
+  for (const [list, kind] of HASHED_KEY_LISTS) {
+    tenants.forEach((t, i) => {
+      (t[list] ?? []).forEach((h, j) => {
+        const path = ['tenants', i, list, j];
+        const owner = owners.get(h);
+        if (owner !== undefined && owner.tenant !== t.id)
+          ctx.addIssue({ code: 'custom', path, message: `${kind} already used by tenant '${owner.tenant}'` });
+        else if (owner !== undefined && owner.kind !== kind)
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `is the hash of a ${owner.kind}; ${kind}s are separate`,
+          });
+        if (writeKeyHashes.has(h))
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `is the hash of a write key; ${kind}s are separate`,
+          });
+        owners.set(h, { tenant: t.id, kind });
+      });
     });
-  });
+  }
 }
 
-/** How a read key is stored and looked up: SHA-256, hex. */
+/** How a read or privacy key is stored and looked up: SHA-256, hex. */
 export function sha256Hex(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }

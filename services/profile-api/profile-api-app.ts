@@ -1,5 +1,6 @@
-// The HTTP edge of the profile API: auth, rate limit and the three read routes on fastify. Routes
-// translate HTTP to the graph and ClickHouse reads and back; their zod schemas are the contract.
+// The HTTP edge of the profile API: auth, rate limit, the three read routes and the two privacy
+// routes on fastify. Routes translate HTTP to the graph, ClickHouse reads and the privacy request
+// topic and back; their zod schemas are the contract. Each route names the key kind it takes.
 import fastifySwagger from '@fastify/swagger';
 import Fastify, {
   LogController,
@@ -16,12 +17,16 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import type { RecordEncoder } from '../common/codec/avro-codec';
+import type { MessageSender } from '../common/kafka/producer';
 import type { LiveTenants } from '../common/live-tenants';
 import type { Logger } from '../common/logger';
 import { sha256Hex, type Tenant } from '../common/tenants';
 import type { IdentityGraph } from '../identity-resolver/identity-graph';
 import type { ProfileSnapshot } from '../identity-resolver/identity-outcome';
 import { lookupProfile, type ProfileLookup } from '../identity-resolver/profile-lookup';
+import { buildPrivacyRequest, publishPrivacyRequest } from '../privacy/privacy-request';
+import { apiKeyOwner, bearerKey, type ApiKeyKind } from './api-keys';
 import { readEventsPage, readSegments } from './clickhouse-reads';
 import { DEFAULT_EVENTS_WINDOW_SECONDS, decodeCursor } from './events-query';
 import { consentOf } from '../identity-resolver/consent-operations';
@@ -33,12 +38,17 @@ import {
   profileIdParams,
   profileParams,
   profileQuery,
+  privacyReceiptResponse,
+  privacyRequestAccepted,
+  privacyRequestBody,
+  privacyRequestParams,
+  privacyRequestPending,
   profileResponse,
   segmentsResponse,
   type ProfileField,
 } from './profile-api-schemas';
+import type { PrivacyRequestFollower } from './privacy-request-follower';
 import { readAtLeast } from './read-at-least';
-import { bearerKey, tenantOfReadKey } from './read-keys';
 import { TokenBuckets } from './token-bucket';
 
 export interface ProfileApiOptions {
@@ -48,6 +58,12 @@ export interface ProfileApiOptions {
   database: string;
   extras: ProfileExtras;
   rateLimit: { perSecond: number; burst: number };
+  privacy: {
+    producer: MessageSender;
+    codec: RecordEncoder;
+    /** Knows every request of the look-back window and its receipt; its topics are the ones used. */
+    follower: PrivacyRequestFollower;
+  };
   /** How long ?min_version may wait (1 s) and how often it polls the graph meanwhile. */
   minVersionWaitMs?: number;
   minVersionPollMs?: number;
@@ -56,6 +72,23 @@ export interface ProfileApiOptions {
 }
 
 export const OPENAPI_PATH = '/openapi.json';
+
+/** Route config: the key kind a route takes (read unless it says otherwise). */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    keyKind?: ApiKeyKind;
+  }
+}
+
+const WRONG_KIND: Record<ApiKeyKind, string> = {
+  read: 'privacy keys cannot read profiles; use a read key (cdp keys create --read)',
+  privacy: 'read keys cannot make privacy requests; use a privacy key (cdp keys create --privacy)',
+};
+
+interface Caller {
+  tenant: Tenant;
+  keyHash: string;
+}
 
 function fail(reply: FastifyReply, status: number, error: string, message: string) {
   return reply.code(status).send({ error, message });
@@ -66,8 +99,8 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
   const waitMs = options.minVersionWaitMs ?? 1000;
   const pollMs = options.minVersionPollMs ?? 10;
   const buckets = new TokenBuckets(options.rateLimit.perSecond, options.rateLimit.burst, now);
-  // The tenant a request's key authenticated, set by the auth hook before any /v1 handler runs.
-  const tenantOf = new WeakMap<FastifyRequest, Tenant>();
+  // The tenant and key a request authenticated with, set by the auth hook before any /v1 handler runs.
+  const callerOf = new WeakMap<FastifyRequest, Caller>();
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
@@ -82,10 +115,17 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
     openapi: {
       info: {
         title: 'CDP profile API',
-        description: 'Reads unified profiles, their events and segments. Bearer read keys per tenant.',
+        description:
+          'Reads unified profiles, their events and segments (bearer read keys per tenant); takes ' +
+          'privacy requests and answers their receipts (bearer privacy keys per tenant).',
         version: '1.0.0',
       },
-      components: { securitySchemes: { readKey: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          readKey: { type: 'http', scheme: 'bearer' },
+          privacyKey: { type: 'http', scheme: 'bearer' },
+        },
+      },
       security: [{ readKey: [] }],
     },
     transform: jsonSchemaTransform,
@@ -106,16 +146,18 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
 
   await app.register((v1, _opts, done) => {
     v1.addHook('onRequest', async (request, reply) => {
+      const needs = request.routeOptions.config.keyKind ?? 'read';
       const key = bearerKey(request.headers.authorization);
       if (key === undefined)
-        return fail(reply, 401, 'unauthorized', 'send a read key as Authorization: Bearer <key>');
+        return fail(reply, 401, 'unauthorized', `send a ${needs} key as Authorization: Bearer <key>`);
       const keyHash = sha256Hex(key);
       // An unknown key may have been created a moment ago: look at the tenants file before refusing.
-      const tenant =
-        tenantOfReadKey(options.tenants.current(), keyHash) ??
-        tenantOfReadKey(options.tenants.current(true), keyHash);
-      if (tenant === undefined)
-        return fail(reply, 401, 'unauthorized', 'unknown read key (write keys cannot read profiles)');
+      const owner =
+        apiKeyOwner(options.tenants.current(), keyHash) ??
+        apiKeyOwner(options.tenants.current(true), keyHash);
+      if (owner === undefined)
+        return fail(reply, 401, 'unauthorized', `unknown ${needs} key (write keys are not API keys)`);
+      if (owner.kind !== needs) return fail(reply, 403, 'forbidden', WRONG_KIND[needs]);
       const rate = buckets.take(keyHash);
       if (!rate.allowed) {
         void reply.header('retry-after', String(rate.retryAfterSeconds));
@@ -126,15 +168,16 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
           `too many requests for this key; retry in ${rate.retryAfterSeconds} s`,
         );
       }
-      tenantOf.set(request, tenant);
+      callerOf.set(request, { tenant: owner.tenant, keyHash });
       return undefined;
     });
     const routes = v1.withTypeProvider<ZodTypeProvider>();
-    const tenantFor = (request: FastifyRequest): Tenant => {
-      const tenant = tenantOf.get(request);
-      if (tenant === undefined) throw new Error('profile API: route reached without an authenticated tenant');
-      return tenant;
+    const callerFor = (request: FastifyRequest): Caller => {
+      const caller = callerOf.get(request);
+      if (caller === undefined) throw new Error('profile API: route reached without an authenticated tenant');
+      return caller;
     };
+    const tenantFor = (request: FastifyRequest): Tenant => callerFor(request).tenant;
 
     routes.get(
       '/v1/profiles/:identifier',
@@ -243,6 +286,67 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
           profile.profileId,
         );
         return { profile_id: profile.profileId, segments };
+      },
+    );
+    const privacy = options.privacy;
+    const statusUrl = (id: string) => `/v1/privacy/requests/${encodeURIComponent(id)}`;
+    routes.post(
+      '/v1/privacy/requests',
+      {
+        config: { keyKind: 'privacy' },
+        schema: {
+          summary: 'Ask for access, delete, suppress or unsuppress of the person holding an identifier',
+          security: [{ privacyKey: [] }],
+          body: privacyRequestBody,
+          response: { 202: privacyRequestAccepted, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { tenant, keyHash } = callerFor(request);
+        const { action, identifier, requested_by: requestedBy } = request.body;
+        const built = buildPrivacyRequest(
+          tenant,
+          action,
+          identifier,
+          requestedBy ?? `privacy-key:${keyHash.slice(0, 12)}`,
+          now(),
+        );
+        if (!built.ok) return fail(reply, 400, 'invalid_identifier', built.reason);
+        const { requestId } = built.request;
+        await publishPrivacyRequest(
+          privacy.producer,
+          privacy.codec,
+          built.request,
+          privacy.follower.topics.requests,
+        );
+        privacy.follower.noteRequest(tenant.id, requestId);
+        return reply.code(202).send({ request_id: requestId, status_url: statusUrl(requestId) });
+      },
+    );
+
+    routes.get(
+      '/v1/privacy/requests/:id',
+      {
+        config: { keyKind: 'privacy' },
+        schema: {
+          summary: "A privacy request's receipt (200), or 202 while it is being carried out",
+          security: [{ privacyKey: [] }],
+          params: privacyRequestParams,
+          response: { 200: privacyReceiptResponse, 202: privacyRequestPending, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { tenant } = callerFor(request);
+        const { id } = request.params;
+        const state = privacy.follower.state(tenant.id, id);
+        if (state.status === 'done') return state.receipt;
+        if (state.status === 'pending') return reply.code(202).send({ request_id: id, status: 'pending' });
+        return fail(
+          reply,
+          404,
+          'not_found',
+          `no privacy request ${id} in this tenant within the API's look-back (older ones: cdp privacy status)`,
+        );
       },
     );
     done();

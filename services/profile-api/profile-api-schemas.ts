@@ -1,6 +1,8 @@
 // The profile API's contract: zod schemas that validate requests, serialize responses and generate
 // /openapi.json, so the three can never disagree.
 import { z } from 'zod';
+import { privacyReceiptRecordSchema } from '../common/streams/privacy-receipts';
+import { PRIVACY_ACTIONS } from '../common/streams/privacy-requests';
 import { MAX_EVENTS_LIMIT } from './events-query';
 
 /** Fields `?fields=` may name; profile_id and version are always returned. */
@@ -25,6 +27,7 @@ export const errorSchema = z
 export const errorResponses = {
   400: errorSchema,
   401: errorSchema,
+  403: errorSchema,
   404: errorSchema,
   429: errorSchema,
 } as const;
@@ -112,3 +115,38 @@ export const segmentsResponse = z.object({
     }),
   ),
 });
+
+export const privacyRequestBody = z.object({
+  action: z
+    .enum(PRIVACY_ACTIONS)
+    .describe('access, delete, suppress (delete and drop future events) or unsuppress'),
+  identifier: z
+    .string()
+    .min(1)
+    .describe('`type:value` of the subject (e.g. email:ann@example.com); normalized like the resolver'),
+  requested_by: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('who asked, recorded on the request (default: privacy-key:<first 12 hex of its SHA-256>)'),
+});
+
+export const privacyRequestAccepted = z.object({
+  request_id: z.string(),
+  status_url: z.string().describe('GET it for the receipt'),
+});
+
+export const privacyRequestParams = z.object({
+  id: z.string().min(1).max(128).describe('request_id of POST /v1/privacy/requests'),
+});
+
+export const privacyRequestPending = z.object({
+  request_id: z.string(),
+  status: z.literal('pending'),
+});
+
+/** The receipt exactly as on cdp.privacy.receipts.v1 and as `cdp privacy status --json` prints it. */
+export const privacyReceiptResponse = privacyReceiptRecordSchema.describe(
+  'the receipt: each store with what was removed and the follow-up count',
+);

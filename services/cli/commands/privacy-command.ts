@@ -10,14 +10,9 @@ import { createProducer } from '../../common/kafka/producer';
 import { readTopicToEnd } from '../../common/kafka/read-to-end';
 import { TOPICS } from '../../common/kafka/topics';
 import { privacyReceipts, type PrivacyReceiptRecord } from '../../common/streams/privacy-receipts';
-import {
-  privacyRequests,
-  type PrivacyAction,
-  type PrivacyRequestRecord,
-} from '../../common/streams/privacy-requests';
+import { privacyRequests, type PrivacyAction } from '../../common/streams/privacy-requests';
 import { loadTenants } from '../../common/tenants';
-import { normalizeIdentifier } from '../../identity-resolver/extract-identifiers';
-import { parseIdentityRules } from '../../identity-resolver/identity-rules';
+import { buildPrivacyRequest, publishPrivacyRequest } from '../../privacy/privacy-request';
 
 export interface PrivacyRequestOptions {
   tenant: string;
@@ -105,22 +100,12 @@ export async function privacyRequest(
     );
     return 1;
   }
-  const normalized = normalizeIdentifier(identifier, parseIdentityRules(tenant.identity, tenant.id));
-  if (!normalized.ok) {
-    process.stderr.write(
-      `cdp privacy ${action}: invalid identifier ${JSON.stringify(identifier)}: ${normalized.reason}\n`,
-    );
+  const built = buildPrivacyRequest(tenant, action, identifier, process.env.USER ?? null);
+  if (!built.ok) {
+    process.stderr.write(`cdp privacy ${action}: ${built.reason}\n`);
     return 1;
   }
-  const request: PrivacyRequestRecord = {
-    requestId: randomUUID(),
-    tenant: tenant.id,
-    action,
-    identifier: normalized.identifier,
-    profileId: null,
-    requestedBy: process.env.USER ?? null,
-    requestedAt: Date.now(),
-  };
+  const { request } = built;
   const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-privacy-cli`);
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
   const admin = kafka.admin();
@@ -132,8 +117,7 @@ export async function privacyRequest(
   await admin.disconnect();
   const producer = await createProducer(kafka);
   try {
-    const value = await codec.encodeRecord(privacyRequests, request, TOPICS.privacyRequests);
-    await producer.send([{ topic: TOPICS.privacyRequests, key: privacyRequests.key(request), value }]);
+    await publishPrivacyRequest(producer, codec, request);
   } finally {
     await producer.disconnect();
   }

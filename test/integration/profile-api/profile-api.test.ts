@@ -11,7 +11,7 @@ import { sha256Hex, tenantDirectory } from '../../../services/common/tenants';
 import { keysCreate } from '../../../services/cli/commands/keys-command';
 import { startCollector, type RunningCollector } from '../../../services/collector/main';
 import { startProfileApi, type RunningProfileApi } from '../../../services/profile-api/main';
-import { generateReadKey } from '../../../services/profile-api/read-keys';
+import { generateReadKey } from '../../../services/profile-api/api-keys';
 import { startResolverTestBed, type ResolverTestBed } from '../../support/identity-resolver-stack';
 import { validateOpenApi } from '../../support/openapi-validation';
 import { config, testKafka, uniqueName, waitFor } from '../../support/real-stack';
@@ -373,6 +373,8 @@ describe('the service', () => {
       '/v1/profiles/{identifier}': ['get'],
       '/v1/profiles/{id}/events': ['get'],
       '/v1/profiles/{id}/segments': ['get'],
+      '/v1/privacy/requests': ['post'],
+      '/v1/privacy/requests/{id}': ['get'],
     });
   });
 

@@ -2,7 +2,7 @@
 import { sha256Hex, parseTenantsFile } from '../../../services/common/tenants';
 import { decodeCursor, encodeCursor, eventsSql } from '../../../services/profile-api/events-query';
 import { readAtLeast } from '../../../services/profile-api/read-at-least';
-import { bearerKey, generateReadKey } from '../../../services/profile-api/read-keys';
+import { bearerKey, generateReadKey } from '../../../services/profile-api/api-keys';
 import { TokenBuckets } from '../../../services/profile-api/token-bucket';
 
 test('a cursor round-trips and anything else is refused', () => {
