@@ -35,10 +35,19 @@ export interface PrivacyStack {
   clickhouse: ClickHouseClient;
   redis: Redis;
   options: PrivacyOptions;
+  /** The privacy service's (and an activation's) definitions topic, private to the stack. */
+  definitionsTopic: string;
+  /** Delivery decisions the sink writes into `deliveries` (an activation's output in a test). */
+  deliveriesTopic: string;
   close(): Promise<void>;
 }
 
-export function privacyOptions(tenant: string, database: string, bed: ResolverTestBed): PrivacyOptions {
+export function privacyOptions(
+  tenant: string,
+  database: string,
+  bed: ResolverTestBed,
+  definitionsTopic: string,
+): PrivacyOptions {
   const { input, resolved, changes, merges, warnings, dlq, profiles } = bed.topics;
   return {
     tenants: tenantDirectory({
@@ -52,6 +61,9 @@ export function privacyOptions(tenant: string, database: string, bed: ResolverTe
     profilesTopic: profiles,
     retainedTopics: [input, resolved, changes, merges, warnings, dlq],
     exportDir: mkdtempSync(path.join(os.tmpdir(), 'cdp-privacy-export-')),
+    definitionsTopic,
+    // A destination that keeps failing costs the test milliseconds, not seconds.
+    destinationRetry: { attempts: 3, backoff: { initialMs: 20, maxMs: 100 } },
   };
 }
 
@@ -67,7 +79,10 @@ export async function startPrivacyStack(
   await migrate(clickhouse, database, loadMigrations());
   const bed = await startResolverTestBed(kafka, tenant, `privacy-${name}`);
   const sinkDlq = uniqueName('test.privacy.sink-dlq');
-  await createTopics(kafka, [sinkDlq], 1);
+  const definitionsTopic = uniqueName('test.privacy.definitions');
+  const deliveriesTopic = uniqueName('test.privacy.deliveries');
+  const own = [sinkDlq, definitionsTopic, deliveriesTopic];
+  await createTopics(kafka, own, 1);
   const quiet = createLogger('privacy-test', process.env.CDP_LOG_LEVEL ?? 'silent');
   const sink = await startClickHouseSink(
     { ...config, CDP_RETRY_INITIAL_MS: 20, CDP_RETRY_MAX_MS: 500 },
@@ -79,6 +94,7 @@ export async function startPrivacyStack(
         merges: bed.topics.merges,
         warnings: bed.topics.warnings,
         deadLetters: bed.topics.dlq,
+        deliveries: deliveriesTopic,
       },
       database,
       groupId: uniqueName('test.privacy.sink'),
@@ -86,7 +102,7 @@ export async function startPrivacyStack(
       limits: { maxRows: 500, maxBytes: 1024 * 1024, maxAgeMs: 100 },
     },
   );
-  const options = privacyOptions(tenant, database, bed);
+  const options = privacyOptions(tenant, database, bed, definitionsTopic);
   const privacy = withPrivacy
     ? await startTestProcessor(kafka, privacyService, { options, inputPartitions: 1 })
     : (undefined as unknown as TestProcessor<'requests', 'receipts'>);
@@ -101,11 +117,13 @@ export async function startPrivacyStack(
     clickhouse,
     redis,
     options,
+    definitionsTopic,
+    deliveriesTopic,
     close: async () => {
       if (withPrivacy) await privacy.stop();
       await sink.stop();
       await bed.close();
-      await deleteTopics(kafka, [sinkDlq]);
+      await deleteTopics(kafka, own);
       await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${sqlIdentifier(database)}` });
       await clickhouse.close();
       await redis.quit();
