@@ -2,8 +2,9 @@
 // (request-progress.ts) so a restart resumes and the receipt reports the first run's counts.
 // delete:     hold the subject's identifiers (suppression while erasing) -> every personal state
 //             store -> tombstones on the compacted profile topic -> every personal-data ClickHouse
-//             table (mutation, wait, count again) -> topics that cannot delete single records, with
-//             their horizon -> release the hold -> receipt
+//             table (mutation, wait, count again) -> a deletion call to every destination that
+//             declares supports_deletion (destination-deletions.ts) -> topics that cannot delete
+//             single records, with their horizon -> release the hold -> receipt
 // suppress:   the same, with a suppression that stays until unsuppress
 // unsuppress: lifts the suppression of the subject the identifier belonged to
 // access:     the JSON document of everything held on the subject, written to the export directory
@@ -22,12 +23,17 @@ import { normalizeIdentifier } from '../identity-resolver/extract-identifiers';
 import type { IdentityRules } from '../identity-resolver/identity-rules';
 import { writeAccessDocument } from './access-export';
 import { countRows, eraseTable } from './clickhouse-erasure';
+import {
+  deleteAtDestinations,
+  isUnconfirmedDestination,
+  type DestinationDeletionDeps,
+} from './destination-deletions';
 import type { PersonalDataTable } from './personal-data-tables';
 import { RequestProgress } from './request-progress';
 import { findSubject, type Subject, type SubjectName, type SubjectSources } from './subject';
 import { expiryOf, type TopicHorizon } from './topic-horizons';
 
-export interface PrivacyDeps extends SubjectSources {
+export interface PrivacyDeps extends SubjectSources, DestinationDeletionDeps {
   redis: Redis;
   clickhouse: ClickHouseClient;
   database: string;
@@ -145,6 +151,7 @@ async function erase(
     }
     results.push(done);
   }
+  results.push(...(await deleteAtDestinations(deps, progress, subject)));
   for (const h of await deps.horizons()) {
     if (h.topic === deps.profilesTopic) continue;
     const name = `kafka:${h.topic}`;
@@ -250,14 +257,16 @@ async function outcomeOf(
       }),
     );
   const left = stores.filter((s) => s.remaining !== null && s.remaining > 0);
-  if (left.length > 0)
-    return {
-      ...base,
-      ...who,
-      stores,
-      status: 'failed',
-      detail: `rows remain in ${left.map((s) => s.store).join(', ')}; the request may be retried`,
-    };
+  const unconfirmed = stores.filter(isUnconfirmedDestination);
+  const problems = [
+    ...(left.length > 0
+      ? [`rows remain in ${left.map((s) => s.store).join(', ')}; the request may be retried`]
+      : []),
+    ...(unconfirmed.length > 0
+      ? [`${unconfirmed.map((s) => s.store).join(', ')} did not confirm the deletion`]
+      : []),
+  ];
+  if (problems.length > 0) return { ...base, ...who, stores, status: 'failed', detail: problems.join('; ') };
   return { ...base, ...who, stores };
 }
 

@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { AvroCodec } from '../common/codec/avro-codec';
 import { createClickHouse } from '../common/clickhouse/clickhouse-client';
+import { DefinitionsFollower } from '../common/definitions/definitions-follower';
+import type { Destination } from '../common/definitions/kinds/destination';
 import { requireMigrations } from '../common/runtime/startup-checks';
 import { createKafka } from '../common/kafka/kafka-client';
 import { TOPICS } from '../common/kafka/topics';
@@ -15,9 +17,11 @@ import { defineStreamProcessor } from '../common/runtime/stream-processor';
 import { privacyReceipts } from '../common/streams/privacy-receipts';
 import { privacyRequests } from '../common/streams/privacy-requests';
 import { loadTenants, type TenantDirectory } from '../common/tenants';
+import { deleteSubject } from '../activation/delete-subject';
 import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { compileTenantRules } from '../identity-resolver/main';
 import { carryOutRequest, type PrivacyDeps } from './carry-out-request';
+import type { DestinationRetry } from './destination-deletions';
 import { activationQueueState, journeyState, segmentState } from './engine-states';
 import { identityGraphState, resolverOutcomesState } from './identity-graph-state';
 import { PERSONAL_DATA_TABLES } from './personal-data-tables';
@@ -60,6 +64,10 @@ export interface PrivacyOptions {
   retainedTopics?: readonly string[];
   /** Where access documents are written (default: $CDP_HOME/privacy-exports). */
   exportDir?: string;
+  /** Tests follow a definitions topic of their own (destinations declaring supports_deletion). */
+  definitionsTopic?: string;
+  /** Calls per destination and their backoff (default: destination-deletions.ts). */
+  destinationRetry?: DestinationRetry;
   /** Engines with personal state per profile register here (the identity graph always is). */
   registerStores?: (registry: PersonalStateRegistry, redis: ReturnType<typeof createRedis>) => void;
 }
@@ -74,7 +82,7 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
   dlq: TOPICS.eventsDlq,
   // A request can take seconds (mutations); small chunks keep receipts flowing.
   chunkSize: 20,
-  async setup({ config, topics, options, resources, producer }) {
+  async setup({ config, logger, topics, options, resources, producer }) {
     const rules = compileTenantRules(options.tenants ?? loadTenants(config.CDP_TENANTS_FILE));
     const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
     await codec.register(topics.outputs.receipts, privacyReceipts.schema());
@@ -90,6 +98,16 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
       .register(activationQueueState(redis));
     options.registerStores?.(registry, redis);
     const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-privacy-admin`);
+    // Destinations are read when a request needs them; the follower keeps them current.
+    const follower = new DefinitionsFollower({
+      kafka,
+      codec,
+      logger,
+      topic: options.definitionsTopic,
+      kinds: ['destination'],
+    });
+    await follower.start();
+    resources.add('definitions', follower, (f) => f.stop());
     const profilesTopic = options.profilesTopic ?? TOPICS.profiles;
     const retained = [profilesTopic, ...(options.retainedTopics ?? RETAINED_TOPICS)];
     let horizons: Promise<readonly TopicHorizon[]> | undefined;
@@ -110,6 +128,10 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
           throw err;
         })),
       rulesFor: (tenant) => rules.get(tenant),
+      destinations: (tenant) => follower.list<Destination>(tenant, 'destination').map((d) => d.body),
+      // A kafka destination's delete record goes out through the service's own producer.
+      callDestination: (destination, subject) => deleteSubject(destination, subject, { codec, producer }),
+      destinationRetry: options.destinationRetry,
       exportDir: options.exportDir ?? path.join(config.CDP_HOME, 'privacy-exports'),
     };
     const sent = new Map<ConsumedMessage, { tenant: string; requestId: string; receiptId: string }>();

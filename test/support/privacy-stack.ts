@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClickHouse, type ClickHouseClient } from '../../services/common/clickhouse/clickhouse-client';
-import { sqlIdentifier } from '../../services/common/clickhouse/escape-sql';
+import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
 import type { Kafka } from '../../services/common/kafka/kafka-client';
 import { createLogger } from '../../services/common/logger';
@@ -20,6 +20,8 @@ import {
 } from '../../services/common/streams/privacy-requests';
 import { tenantDirectory } from '../../services/common/tenants';
 import { startClickHouseSink } from '../../services/clickhouse-sink/main';
+import { IdentityGraph } from '../../services/identity-resolver/identity-graph';
+import type { ProfileSnapshot as Profile } from '../../services/identity-resolver/identity-outcome';
 import { privacyService, type PrivacyOptions } from '../../services/privacy/main';
 import { startResolverTestBed, type ResolverTestBed } from './identity-resolver-stack';
 import { startTestProcessor, type TestProcessor } from './processor-harness';
@@ -35,10 +37,19 @@ export interface PrivacyStack {
   clickhouse: ClickHouseClient;
   redis: Redis;
   options: PrivacyOptions;
+  /** The privacy service's (and an activation's) definitions topic, private to the stack. */
+  definitionsTopic: string;
+  /** Delivery decisions the sink writes into `deliveries` (an activation's output in a test). */
+  deliveriesTopic: string;
   close(): Promise<void>;
 }
 
-export function privacyOptions(tenant: string, database: string, bed: ResolverTestBed): PrivacyOptions {
+export function privacyOptions(
+  tenant: string,
+  database: string,
+  bed: ResolverTestBed,
+  definitionsTopic: string,
+): PrivacyOptions {
   const { input, resolved, changes, merges, warnings, dlq, profiles } = bed.topics;
   return {
     tenants: tenantDirectory({
@@ -52,6 +63,9 @@ export function privacyOptions(tenant: string, database: string, bed: ResolverTe
     profilesTopic: profiles,
     retainedTopics: [input, resolved, changes, merges, warnings, dlq],
     exportDir: mkdtempSync(path.join(os.tmpdir(), 'cdp-privacy-export-')),
+    definitionsTopic,
+    // A destination that keeps failing costs the test milliseconds, not seconds.
+    destinationRetry: { attempts: 3, backoff: { initialMs: 20, maxMs: 100 } },
   };
 }
 
@@ -67,7 +81,10 @@ export async function startPrivacyStack(
   await migrate(clickhouse, database, loadMigrations());
   const bed = await startResolverTestBed(kafka, tenant, `privacy-${name}`);
   const sinkDlq = uniqueName('test.privacy.sink-dlq');
-  await createTopics(kafka, [sinkDlq], 1);
+  const definitionsTopic = uniqueName('test.privacy.definitions');
+  const deliveriesTopic = uniqueName('test.privacy.deliveries');
+  const own = [sinkDlq, definitionsTopic, deliveriesTopic];
+  await createTopics(kafka, own, 1);
   const quiet = createLogger('privacy-test', process.env.CDP_LOG_LEVEL ?? 'silent');
   const sink = await startClickHouseSink(
     { ...config, CDP_RETRY_INITIAL_MS: 20, CDP_RETRY_MAX_MS: 500 },
@@ -79,6 +96,7 @@ export async function startPrivacyStack(
         merges: bed.topics.merges,
         warnings: bed.topics.warnings,
         deadLetters: bed.topics.dlq,
+        deliveries: deliveriesTopic,
       },
       database,
       groupId: uniqueName('test.privacy.sink'),
@@ -86,7 +104,7 @@ export async function startPrivacyStack(
       limits: { maxRows: 500, maxBytes: 1024 * 1024, maxAgeMs: 100 },
     },
   );
-  const options = privacyOptions(tenant, database, bed);
+  const options = privacyOptions(tenant, database, bed, definitionsTopic);
   const privacy = withPrivacy
     ? await startTestProcessor(kafka, privacyService, { options, inputPartitions: 1 })
     : (undefined as unknown as TestProcessor<'requests', 'receipts'>);
@@ -101,11 +119,13 @@ export async function startPrivacyStack(
     clickhouse,
     redis,
     options,
+    definitionsTopic,
+    deliveriesTopic,
     close: async () => {
       if (withPrivacy) await privacy.stop();
       await sink.stop();
       await bed.close();
-      await deleteTopics(kafka, [sinkDlq]);
+      await deleteTopics(kafka, own);
       await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${sqlIdentifier(database)}` });
       await clickhouse.close();
       await redis.quit();
@@ -169,12 +189,15 @@ export async function receiptFor(
   );
 }
 
-/** Every key of the tenant with its whole content as text (keys and values), by SCAN. */
+/**
+ * Every key whose name contains the tenant, whatever its layout (the graph's `{t:<tenant>}`,
+ * activation's `{a:<tenant>:<destination>}`, anything added later), with its whole content as text.
+ */
 export async function redisDump(redis: Redis, tenant: string): Promise<Map<string, string>> {
   const dump = new Map<string, string>();
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{t:${tenant}}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${tenant}*`, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
       const type = await redis.type(key);
@@ -184,6 +207,7 @@ export async function redisDump(redis: Redis, tenant: string): Promise<Map<strin
       else if (type === 'set') content = await redis.smembers(key);
       else if (type === 'zset') content = await redis.zrange(key, 0, -1, 'WITHSCORES');
       else if (type === 'list') content = await redis.lrange(key, 0, -1);
+      else if (type === 'stream') content = await redis.xrange(key, '-', '+');
       else content = `(${type})`;
       dump.set(key, `${key} ${JSON.stringify(content)}`);
     }
@@ -218,4 +242,69 @@ export async function clickhouseRows(
     }
   }
   return { tables: tables.map((t) => t.name), rows: out };
+}
+
+export interface Household {
+  ann: Profile;
+  bob: Profile;
+  /** Ann's live profile id and every id merged into it. */
+  annIds: string[];
+}
+
+/**
+ * Ann browses anonymously on a phone and a laptop, logs in on both (two profiles merged into one),
+ * and buys; Bob, her neighbour, sends the same household email under his own user id (never
+ * merged with her). A dead letter keyed by Ann's user id. Resolves once all of it is in ClickHouse.
+ */
+export async function seedHousehold(stack: PrivacyStack): Promise<Household> {
+  const { tenant, database } = stack;
+  const db = sqlIdentifier(database);
+  const t0 = Date.now() - 60_000;
+  const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+  const ev = (id: string, fields: Record<string, unknown>) => ({ messageId: id, tenant, ...fields }) as never;
+  await stack.bed.publisher.publish([
+    ev('ann-1', { type: 'track', event: 'Viewed', anonymousId: 'ann-phone', timestamp: at(1) }),
+    ev('ann-2', { type: 'track', event: 'Viewed', anonymousId: 'ann-laptop', timestamp: at(2) }),
+    ev('ann-3', {
+      type: 'identify',
+      anonymousId: 'ann-phone',
+      userId: 'u-ann',
+      traits: { email: 'home@family.example', name: 'Ann' },
+      timestamp: at(3),
+    }),
+    // Login on the second device: its anonymous profile merges into Ann's.
+    ev('ann-4', { type: 'identify', anonymousId: 'ann-laptop', userId: 'u-ann', timestamp: at(4) }),
+    ev('ann-5', { type: 'track', event: 'Bought', userId: 'u-ann', timestamp: at(5) }),
+    // The neighbour shares the household email but is another user: never merged with Ann.
+    ev('bob-1', {
+      type: 'identify',
+      userId: 'u-bob',
+      anonymousId: 'bob-phone',
+      traits: { email: 'home@family.example', name: 'Bob' },
+      timestamp: at(6),
+    }),
+    ev('bob-2', { type: 'track', event: 'Viewed', userId: 'u-bob', timestamp: at(7) }),
+  ]);
+  // A dead letter keyed by Ann's user id (bytes the resolver cannot decode).
+  await stack.bed.publisher.producer.send([
+    { topic: stack.bed.topics.input, key: `${tenant}:user_id:u-ann`, value: Buffer.from('not avro: u-ann') },
+  ]);
+  const count = async (sql: string) => {
+    const rows = await (
+      await stack.clickhouse.query({ query: sql, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    return Number(rows[0]?.n ?? 0);
+  };
+  await waitFor('all events in ClickHouse', async () =>
+    (await count(`SELECT count() AS n FROM ${db}.events WHERE tenant = ${sqlString(tenant)}`)) === 7 &&
+    (await count(`SELECT count() AS n FROM ${db}.dead_letters`)) === 1 &&
+    (await count(`SELECT count() AS n FROM ${db}.profile_overrides`)) >= 1
+      ? true
+      : undefined,
+  );
+  const graph = new IdentityGraph(stack.redis);
+  const ann = await graph.getProfileByIdentifier(tenant, 'user_id:u-ann');
+  const bob = await graph.getProfileByIdentifier(tenant, 'user_id:u-bob');
+  if (ann === null || bob === null) throw new Error('the household did not resolve into two profiles');
+  return { ann, bob, annIds: [ann.profileId, ...ann.mergedFrom] };
 }

@@ -12,6 +12,7 @@ import {
   privacyRequest,
   receiptFor,
   redisDump,
+  seedHousehold,
   sendRequest,
   startPrivacyStack,
   type PrivacyStack,
@@ -22,9 +23,6 @@ jest.setTimeout(300_000);
 
 const kafka = testKafka();
 let stack: PrivacyStack;
-
-const t0 = Date.now() - 60_000;
-const at = (s: number) => new Date(t0 + s * 1000).toISOString();
 
 async function count(sql: string): Promise<number> {
   const rows = await (
@@ -44,56 +42,17 @@ afterAll(async () => {
 test('access exports the whole person; delete leaves nothing of them in any store, and the neighbour intact', async () => {
   const { tenant, database } = stack;
   const db = sqlIdentifier(database);
-  const ev = (id: string, fields: Record<string, unknown>) => ({ messageId: id, tenant, ...fields }) as never;
-  await stack.bed.publisher.publish([
-    ev('ann-1', { type: 'track', event: 'Viewed', anonymousId: 'ann-phone', timestamp: at(1) }),
-    ev('ann-2', { type: 'track', event: 'Viewed', anonymousId: 'ann-laptop', timestamp: at(2) }),
-    ev('ann-3', {
-      type: 'identify',
-      anonymousId: 'ann-phone',
-      userId: 'u-ann',
-      traits: { email: 'home@family.example', name: 'Ann' },
-      timestamp: at(3),
-    }),
-    // Login on the second device: its anonymous profile merges into Ann's.
-    ev('ann-4', { type: 'identify', anonymousId: 'ann-laptop', userId: 'u-ann', timestamp: at(4) }),
-    ev('ann-5', { type: 'track', event: 'Bought', userId: 'u-ann', timestamp: at(5) }),
-    // The neighbour shares the household email but is another user: never merged with Ann.
-    ev('bob-1', {
-      type: 'identify',
-      userId: 'u-bob',
-      anonymousId: 'bob-phone',
-      traits: { email: 'home@family.example', name: 'Bob' },
-      timestamp: at(6),
-    }),
-    ev('bob-2', { type: 'track', event: 'Viewed', userId: 'u-bob', timestamp: at(7) }),
-  ]);
-  // A dead letter keyed by Ann's user id (bytes the resolver cannot decode).
-  await stack.bed.publisher.producer.send([
-    { topic: stack.bed.topics.input, key: `${tenant}:user_id:u-ann`, value: Buffer.from('not avro: u-ann') },
-  ]);
+  const { ann, bob, annIds } = await seedHousehold(stack);
   const graph = new IdentityGraph(stack.redis);
-  await waitFor('all events in ClickHouse', async () =>
-    (await count(`SELECT count() AS n FROM ${db}.events WHERE tenant = ${sqlString(tenant)}`)) === 7 &&
-    (await count(`SELECT count() AS n FROM ${db}.dead_letters`)) === 1 &&
-    (await count(`SELECT count() AS n FROM ${db}.profile_overrides`)) >= 1
-      ? true
-      : undefined,
-  );
-  const ann = await graph.getProfileByIdentifier(tenant, 'user_id:u-ann');
-  const bob = await graph.getProfileByIdentifier(tenant, 'user_id:u-bob');
-  expect(ann).not.toBeNull();
-  expect(bob).not.toBeNull();
-  const annIds = [ann!.profileId, ...ann!.mergedFrom];
   expect(annIds.length).toBeGreaterThanOrEqual(2);
-  expect(ann!.identifiers).toEqual(
+  expect(ann.identifiers).toEqual(
     expect.arrayContaining([
       'anonymous_id:ann-laptop',
       'anonymous_id:ann-phone',
       'email:home@family.example',
     ]),
   );
-  expect(bob!.identifiers).not.toContain('email:home@family.example');
+  expect(bob.identifiers).not.toContain('email:home@family.example');
   // Segment membership rows (the segment engine's table) for both.
   await stack.clickhouse.insert({
     table: `${database}.segment_membership`,
@@ -102,7 +61,7 @@ test('access exports the whole person; delete leaves nothing of them in any stor
       {
         tenant,
         segment_id: 'vip',
-        profile_id: ann!.profileId,
+        profile_id: ann.profileId,
         status: 'in',
         version: 1,
         changed_at: '2026-01-01 00:00:00',
@@ -110,7 +69,7 @@ test('access exports the whole person; delete leaves nothing of them in any stor
       {
         tenant,
         segment_id: 'vip',
-        profile_id: bob!.profileId,
+        profile_id: bob.profileId,
         status: 'in',
         version: 1,
         changed_at: '2026-01-01 00:00:00',
@@ -166,7 +125,7 @@ test('access exports the whole person; delete leaves nothing of them in any stor
     // The shared email may stay where it is Bob's (his profile's email trait), nowhere else.
     left = dump.filter(
       (text) =>
-        annValues.some((n) => text.includes(n)) || (text.includes(shared) && !text.includes(bob!.profileId)),
+        annValues.some((n) => text.includes(n)) || (text.includes(shared) && !text.includes(bob.profileId)),
     );
     return left.length > 0 ? undefined : true;
   }).catch(() => undefined);
@@ -174,7 +133,7 @@ test('access exports the whole person; delete leaves nothing of them in any stor
   // ClickHouse: no row names Ann; the shared email appears only in rows of Bob's profile.
   const { tables, rows } = await clickhouseRows(stack.clickhouse, database);
   expect(rows.filter((r) => annValues.some((n) => r.text.includes(n)))).toEqual([]);
-  for (const r of rows.filter((row) => row.text.includes(shared))) expect(r.text).toContain(bob!.profileId);
+  for (const r of rows.filter((row) => row.text.includes(shared))) expect(r.text).toContain(bob.profileId);
   // Every table was scanned, including ones the privacy code might not know.
   expect(tables).toEqual(
     expect.arrayContaining(['events', 'profiles', 'identities', 'dead_letters', 'segment_membership']),
@@ -190,16 +149,16 @@ test('access exports the whole person; delete leaves nothing of them in any stor
     },
   });
   for (const id of annIds) expect(last.get(id)).toBeNull();
-  expect(last.get(bob!.profileId)).not.toBeNull();
+  expect(last.get(bob.profileId)).not.toBeNull();
 
   // Bob is intact: graph, events, profile row, membership.
   expect(await graph.getProfileByIdentifier(tenant, 'user_id:u-bob')).toEqual(bob);
   expect(
-    await count(`SELECT count() AS n FROM ${db}.events WHERE profile_id = ${sqlString(bob!.profileId)}`),
+    await count(`SELECT count() AS n FROM ${db}.events WHERE profile_id = ${sqlString(bob.profileId)}`),
   ).toBe(2);
   expect(
     await count(
-      `SELECT count() AS n FROM ${db}.segment_membership WHERE profile_id = ${sqlString(bob!.profileId)}`,
+      `SELECT count() AS n FROM ${db}.segment_membership WHERE profile_id = ${sqlString(bob.profileId)}`,
     ),
   ).toBe(1);
   // The hold of the delete is released: Ann may come back as a new person.
