@@ -1,6 +1,7 @@
-// `cdp demo`: hosts collector, identity resolver and ClickHouse sink in this process, sends a seeded
-// shop's events through them (HTTP and the producer library), waits for ClickHouse, prints what
-// happened, and drains. Assumes the stack is up with topics applied and migrations run (make demo).
+// `cdp demo`: hosts collector, identity resolver, ClickHouse sink, activation, journey engine and
+// privacy in this process, sends a seeded shop's events through them (HTTP and the producer library),
+// waits for ClickHouse, prints what happened, and drains. Assumes the stack is up with topics applied
+// and migrations run (make demo).
 import { AvroCodec } from '../../common/codec/avro-codec';
 import { createClickHouse, type ClickHouseClient } from '../../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../common/clickhouse/escape-sql';
@@ -22,6 +23,7 @@ import { activationDemo } from '../demo/demo-activation';
 import { formatDuration, formatProfileLine, formatTable, type Row } from '../demo/demo-report';
 import { dayTag, demoShop, type Person, type ShopMessage } from '../demo/demo-shop';
 import { runJourneyDemo } from '../demo/demo-journeys';
+import { startDemoReceiver } from '../demo/demo-webhook-receiver';
 
 const TENANT = 'demo';
 const WRITE_KEY = 'demo-write-key';
@@ -112,7 +114,14 @@ async function startPipeline(config: Config): Promise<RunningService[]> {
   const logger = createLogger('cdp-demo', 'warn');
   const running: RunningService[] = [];
   // Consumers first, so they are in their groups when the collector's first events arrive.
-  for (const name of ['clickhouse-sink', 'identity-resolver', 'activation', 'privacy', 'collector']) {
+  for (const name of [
+    'clickhouse-sink',
+    'identity-resolver',
+    'activation',
+    'journey-engine',
+    'privacy',
+    'collector',
+  ]) {
     const load = SERVICE_LOADERS[name];
     if (load === undefined) throw new Error(`unknown service ${name}`);
     const def = await load();
@@ -162,6 +171,8 @@ export async function demoCommand(config: Config): Promise<number> {
 
   say(`cdp demo: tenant ${TENANT}, seed ${SEED}, ${CUSTOMERS} customers, ids ${idPrefix}*`);
   const services = await startPipeline(config);
+  // One local webhook receiver for the activation and journey parts' destinations.
+  const receiver = await startDemoReceiver();
   try {
     const url = `http://${config.CDP_COLLECTOR_HOST}:${config.CDP_COLLECTOR_PORT}`;
     say(`pipeline started in this process (collector on ${url})`);
@@ -251,10 +262,11 @@ export async function demoCommand(config: Config): Promise<number> {
       graph,
       clickhouse,
       people: [shown[0]!.userId, shown[1]!.userId],
+      receiver,
       say,
     });
     say('');
-    await runJourneyDemo(config, { collectorUrl: url, say });
+    await runJourneyDemo(config, { collectorUrl: url, receiver, say });
     const erased = shown[0];
     if (erased !== undefined) {
       say('');
@@ -271,6 +283,7 @@ export async function demoCommand(config: Config): Promise<number> {
     say('');
     say('stopping: draining the pipeline');
     await stopPipeline(services);
+    await receiver.close();
     await producer.disconnect();
     await redis.quit();
     await clickhouse.close();
