@@ -145,6 +145,9 @@ export async function runJourneyDemo(
   line(ann, '3 visits of /pricing, then ordered during the wait: exited as converted');
   line(bob, `3 visits of /pricing, no order: the discount after ${WAIT_SECONDS} s`);
   line(cid, '2 visits only: never entered');
+  const width = Math.max(0, ...mine.map((a) => a.id.length));
   for (const a of mine)
-    say(`  ${a.id}  ${a.call.event} ${String(a.call.properties?.message_key)} to ${a.call.userId ?? '-'}`);
+    say(
+      `  webhook-id ${a.id.padEnd(width)}  ${a.call.event} ${String(a.call.properties?.message_key)} to ${a.call.userId ?? '-'}`,
+    );
 }
