@@ -5,7 +5,11 @@ import crypto from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyDefinitions, deleteDefinition } from '../../services/cli/commands/definitions-command';
+import {
+  applyDefinitions,
+  deleteDefinition,
+  type DefinitionGroup,
+} from '../../services/cli/commands/definitions-command';
 import { AvroCodec } from '../../services/common/codec/avro-codec';
 import { createClickHouse } from '../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier } from '../../services/common/clickhouse/escape-sql';
@@ -208,8 +212,11 @@ export class JourneyStack {
     ]);
   }
 
-  /** `cdp journeys apply` on files holding these bodies; returns the exit code and the output. */
-  async apply(bodies: unknown[]): Promise<{ code: number } & Io> {
+  /** `cdp journeys apply` (or another group's apply) on files holding these bodies; the exit code and output. */
+  async apply(
+    bodies: unknown[],
+    group: DefinitionGroup = { command: 'journeys', kinds: ['journey'] },
+  ): Promise<{ code: number } & Io> {
     const files = bodies.map((b, i) => {
       const file = path.join(this.dir, `journey-${crypto.randomBytes(4).toString('hex')}-${i}.json`);
       writeFileSync(file, JSON.stringify(b));
@@ -218,7 +225,7 @@ export class JourneyStack {
     const io = capture();
     const code = await applyDefinitions(
       this.cliConfig,
-      { command: 'journeys', kinds: ['journey'] },
+      group,
       files,
       { tenant: this.tenant, topic: this.topics.definitions },
       undefined,

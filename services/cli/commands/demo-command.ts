@@ -1,6 +1,7 @@
-// `cdp demo`: hosts collector, identity resolver and ClickHouse sink in this process, sends a seeded
-// shop's events through them (HTTP and the producer library), waits for ClickHouse, prints what
-// happened, and drains. Assumes the stack is up with topics applied and migrations run (make demo).
+// `cdp demo`: hosts collector, identity resolver, ClickHouse sink, activation, journey engine and
+// privacy in this process, sends a seeded shop's events through them (HTTP and the producer library),
+// waits for ClickHouse, prints what happened, and drains. Assumes the stack is up with topics applied
+// and migrations run (make demo).
 import { AvroCodec } from '../../common/codec/avro-codec';
 import { createClickHouse, type ClickHouseClient } from '../../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../common/clickhouse/escape-sql';
@@ -22,6 +23,7 @@ import { activationDemo } from '../demo/demo-activation';
 import { formatDuration, formatProfileLine, formatTable, type Row } from '../demo/demo-report';
 import { dayTag, demoShop, type Person, type ShopMessage } from '../demo/demo-shop';
 import { runJourneyDemo } from '../demo/demo-journeys';
+import { startDemoReceiver } from '../demo/demo-webhook-receiver';
 import { runSegmentsDemo } from '../demo/segments-demo';
 
 const TENANT = 'demo';
@@ -113,7 +115,14 @@ async function startPipeline(config: Config): Promise<RunningService[]> {
   const logger = createLogger('cdp-demo', 'warn');
   const running: RunningService[] = [];
   // Consumers first, so they are in their groups when the collector's first events arrive.
-  for (const name of ['clickhouse-sink', 'identity-resolver', 'activation', 'privacy', 'collector']) {
+  for (const name of [
+    'clickhouse-sink',
+    'identity-resolver',
+    'activation',
+    'journey-engine',
+    'privacy',
+    'collector',
+  ]) {
     const load = SERVICE_LOADERS[name];
     if (load === undefined) throw new Error(`unknown service ${name}`);
     const def = await load();
@@ -163,6 +172,8 @@ export async function demoCommand(config: Config): Promise<number> {
 
   say(`cdp demo: tenant ${TENANT}, seed ${SEED}, ${CUSTOMERS} customers, ids ${idPrefix}*`);
   const services = await startPipeline(config);
+  // One local webhook receiver for the activation and journey parts' destinations.
+  const receiver = await startDemoReceiver();
   try {
     const url = `http://${config.CDP_COLLECTOR_HOST}:${config.CDP_COLLECTOR_PORT}`;
     say(`pipeline started in this process (collector on ${url})`);
@@ -254,26 +265,59 @@ export async function demoCommand(config: Config): Promise<number> {
       graph,
       clickhouse,
       people: [shown[0]!.userId, shown[1]!.userId],
+      receiver,
       say,
     });
     say('');
-    await runJourneyDemo(config, { collectorUrl: url, say });
-    const erased = shown[0];
-    if (erased !== undefined) {
-      say('');
-      say(
-        `privacy: delete ${erased.userId} (${erased.email}) everywhere; the receipt lists every store checked`,
+    await runJourneyDemo(config, { collectorUrl: url, receiver, say });
+    // Privacy erases a customer made for this run: the shop's own customers stay, so the demo can
+    // run again the same day (their re-sent events would be duplicates of erased ones).
+    const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '');
+    const erased = { userId: `u-erase-${stamp}`, email: `erase-me-${stamp}@shop.example` };
+    const at = new Date().toISOString();
+    await postBatches(
+      url,
+      [
+        {
+          type: 'identify',
+          messageId: `${erased.userId}-1`,
+          timestamp: at,
+          userId: erased.userId,
+          anonymousId: `anon-${erased.userId}`,
+          traits: { email: erased.email, plan: 'free' },
+        },
+        {
+          type: 'track',
+          messageId: `${erased.userId}-2`,
+          timestamp: at,
+          userId: erased.userId,
+          event: 'Order Completed',
+          properties: { total: 42 },
+        },
+      ],
+      'privacy customer',
+    );
+    const erasedEvents = () =>
+      countOf(
+        clickhouse,
+        `SELECT count() AS n FROM ${db}.events FINAL WHERE tenant = ${sqlString(TENANT)} AND user_id = ${sqlString(erased.userId)}`,
       );
-      await privacyRequest(config, 'delete', `email:${erased.email}`, {
-        tenant: TENANT,
-        wait: true,
-        timeoutMs: 180_000,
-      });
-    }
+    await waitForCount(`${erased.userId}'s events`, erasedEvents, 2);
+    say('');
+    say(
+      `privacy: delete ${erased.userId} (${erased.email}) everywhere; the receipt lists every store checked`,
+    );
+    await privacyRequest(config, 'delete', `email:${erased.email}`, {
+      tenant: TENANT,
+      wait: true,
+      timeoutMs: 180_000,
+    });
+    say(`  ${erased.userId}'s events in ClickHouse now: ${await erasedEvents()}`);
   } finally {
     say('');
     say('stopping: draining the pipeline');
     await stopPipeline(services);
+    await receiver.close();
     await producer.disconnect();
     await redis.quit();
     await clickhouse.close();

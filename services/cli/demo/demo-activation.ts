@@ -1,11 +1,8 @@
-// The demo's activation part: a local webhook receiver (verifying Standard Webhooks signatures), a
+// The demo's activation part: the demo's local webhook receiver (demo-webhook-receiver.ts), a
 // destination subscribed to the demo's `demo-vip` segment that needs Marketing consent, two people
 // of the demo (one granted Marketing, one who granted then revoked it), and their segment entries.
 // It prints what arrived and the delivery consent blocked. The entries are published here as the
 // segment engine would publish them (this part needs no segment engine to run).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import type { AvroCodec } from '../../common/codec/avro-codec';
 import type { ClickHouseClient } from '../../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../common/clickhouse/escape-sql';
@@ -16,8 +13,7 @@ import type { MessageProducer } from '../../common/kafka/producer';
 import { segmentMembership, type SegmentMembershipRecord } from '../../common/streams/segment-membership';
 import { consentOf } from '../../identity-resolver/consent-operations';
 import type { IdentityGraph } from '../../identity-resolver/identity-graph';
-
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+import { DEMO_WEBHOOK_SECRET, type DemoReceiver } from './demo-webhook-receiver';
 const SEGMENT = 'demo-vip';
 const DESTINATION = 'demo-hook';
 
@@ -32,47 +28,9 @@ export interface ActivationDemoContext {
   clickhouse: ClickHouseClient;
   /** Two demo people by user id: the first grants Marketing, the second revokes it. */
   people: [string, string];
+  /** The demo's webhook receiver (started and closed by the demo command). */
+  receiver: DemoReceiver;
   say(line: string): void;
-}
-
-interface Arrival {
-  id: string;
-  verified: boolean;
-  call: { type: string; event?: string; userId: string | null; traits?: unknown; properties?: unknown };
-}
-
-function startReceiver(): Promise<{ url: string; arrivals: Arrival[]; close(): Promise<void> }> {
-  const arrivals: Arrival[] = [];
-  const webhook = new Webhook(SECRET);
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      let verified = true;
-      try {
-        webhook.verify(body, req.headers as Record<string, string>);
-      } catch {
-        verified = false;
-      }
-      arrivals.push({
-        id: String(req.headers['webhook-id']),
-        verified,
-        call: JSON.parse(body) as Arrival['call'],
-      });
-      res.statusCode = verified ? 200 : 401;
-      res.end();
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cdp`,
-        arrivals,
-        close: () => new Promise((done) => server.close(() => done())),
-      }),
-    ),
-  );
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -86,124 +44,122 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 export async function activationDemo(ctx: ActivationDemoContext): Promise<void> {
-  const { tenant, say } = ctx;
-  const receiver = await startReceiver();
-  try {
-    // Definitions, as `cdp segments|destinations apply` would store them.
-    const stored = await readDefinitions(ctx.kafka, ctx.codec, { tenant });
-    const versionOf = (kind: string, id: string) =>
-      (stored.find((d) => d.kind === kind && d.id === id)?.version ?? 0) + 1;
-    const destination = {
-      kind: 'destination',
-      id: DESTINATION,
-      type: 'webhook',
-      url: receiver.url,
-      secret: SECRET,
-      consent_categories: ['Marketing'],
-      subscribe: { segments: [SEGMENT] },
-    };
-    const messages = [];
-    if (!stored.some((d) => d.kind === 'segment' && d.id === SEGMENT))
-      messages.push(
-        await definitionMessage(ctx.codec, {
-          tenant,
-          kind: 'segment',
-          id: SEGMENT,
-          version: 1,
-          updatedAt: Date.now(),
-          body: JSON.stringify({
-            kind: 'segment',
-            id: SEGMENT,
-            description: 'demo: customers with an order',
-          }),
-        }),
-      );
+  const { tenant, say, receiver } = ctx;
+  // Definitions, as `cdp segments|destinations apply` would store them.
+  const stored = await readDefinitions(ctx.kafka, ctx.codec, { tenant });
+  const versionOf = (kind: string, id: string) =>
+    (stored.find((d) => d.kind === kind && d.id === id)?.version ?? 0) + 1;
+  const destination = {
+    kind: 'destination',
+    id: DESTINATION,
+    type: 'webhook',
+    url: receiver.url,
+    secret: DEMO_WEBHOOK_SECRET,
+    consent_categories: ['Marketing'],
+    subscribe: { segments: [SEGMENT] },
+  };
+  const messages = [];
+  if (!stored.some((d) => d.kind === 'segment' && d.id === SEGMENT))
     messages.push(
       await definitionMessage(ctx.codec, {
         tenant,
-        kind: 'destination',
-        id: DESTINATION,
-        version: versionOf('destination', DESTINATION),
+        kind: 'segment',
+        id: SEGMENT,
+        version: 1,
         updatedAt: Date.now(),
-        body: JSON.stringify(destination),
+        body: JSON.stringify({
+          kind: 'segment',
+          id: SEGMENT,
+          description: 'demo: customers with an order',
+        }),
       }),
     );
-    await ctx.producer.send(messages);
-
-    // Consent, sent as events like any SDK would: the first grants Marketing, the second revokes it later.
-    const [granted, revoked] = ctx.people;
-    const now = Date.now();
-    const consentEvent = (userId: string, marketing: boolean, at: number) => ({
+  messages.push(
+    await definitionMessage(ctx.codec, {
       tenant,
-      type: 'identify' as const,
-      messageId: `demo-consent-${userId}-${at}`,
-      userId,
-      timestamp: new Date(at).toISOString(),
-      context: { consent: { categoryPreferences: { Marketing: marketing } } },
-    });
-    await ctx.events.publish([
-      consentEvent(granted, true, now - 2000),
-      consentEvent(revoked, true, now - 2000),
-      consentEvent(revoked, false, now - 1000),
-    ]);
-    const profiles = await until('consent on the profiles', async () => {
-      const a = await ctx.graph.getProfileByIdentifier(tenant, `user_id:${granted}`);
-      const b = await ctx.graph.getProfileByIdentifier(tenant, `user_id:${revoked}`);
-      if (a === null || b === null) return undefined;
-      const ca = consentOf(a.traitState).Marketing;
-      const cb = consentOf(b.traitState).Marketing;
-      return ca?.granted === true && cb?.granted === false && Date.parse(cb.at) >= now - 1000
-        ? [a, b]
-        : undefined;
-    });
-    say(`consent: ${granted} Marketing granted; ${revoked} Marketing revoked`);
+      kind: 'destination',
+      id: DESTINATION,
+      version: versionOf('destination', DESTINATION),
+      updatedAt: Date.now(),
+      body: JSON.stringify(destination),
+    }),
+  );
+  await ctx.producer.send(messages);
 
-    // The segment entries, as the segment engine publishes them (versions unique to this run).
-    const version = Date.now();
-    const entries: SegmentMembershipRecord[] = profiles.map((p) => ({
-      changeId: `${tenant}:${SEGMENT}:${p.profileId}:${version}`,
-      tenant,
-      segmentId: SEGMENT,
-      profileId: p.profileId,
-      status: 'entered',
-      version,
-      segmentVersion: 1,
-      changedAt: version,
-    }));
-    // The running activation follows definitions within a moment; give it that before the entries.
-    await new Promise((r) => setTimeout(r, 1500));
-    await ctx.producer.send(
-      await Promise.all(
-        entries.map(async (e) => ({
-          topic: segmentMembership.topic,
-          key: segmentMembership.key(e),
-          value: await ctx.codec.encodeRecord(segmentMembership, e),
-        })),
-      ),
-    );
-    await until('the webhook deliveries', async () => (receiver.arrivals.length >= 2 ? true : undefined));
-    const db = sqlIdentifier(ctx.database);
-    const blocked = await until('the blocked delivery in ClickHouse', async () => {
-      const rs = await ctx.clickhouse.query({
-        query: `SELECT profile_id, source_id, reason FROM ${db}.deliveries FINAL WHERE tenant = ${sqlString(tenant)} AND destination_id = ${sqlString(DESTINATION)} AND status = 'blocked_consent' AND source_id = ${sqlString(entries[1]!.changeId)}`,
-        format: 'JSONEachRow',
-      });
-      const rows = await rs.json<{ profile_id: string; source_id: string; reason: string }>();
-      return rows.length > 0 ? rows : undefined;
-    });
+  // Consent, sent as events like any SDK would: the first grants Marketing, the second revokes it later.
+  const [granted, revoked] = ctx.people;
+  const now = Date.now();
+  const consentEvent = (userId: string, marketing: boolean, at: number) => ({
+    tenant,
+    type: 'identify' as const,
+    messageId: `demo-consent-${userId}-${at}`,
+    userId,
+    timestamp: new Date(at).toISOString(),
+    context: { consent: { categoryPreferences: { Marketing: marketing } } },
+  });
+  await ctx.events.publish([
+    consentEvent(granted, true, now - 2000),
+    consentEvent(revoked, true, now - 2000),
+    consentEvent(revoked, false, now - 1000),
+  ]);
+  const profiles = await until('consent on the profiles', async () => {
+    const a = await ctx.graph.getProfileByIdentifier(tenant, `user_id:${granted}`);
+    const b = await ctx.graph.getProfileByIdentifier(tenant, `user_id:${revoked}`);
+    if (a === null || b === null) return undefined;
+    const ca = consentOf(a.traitState).Marketing;
+    const cb = consentOf(b.traitState).Marketing;
+    return ca?.granted === true && cb?.granted === false && Date.parse(cb.at) >= now - 1000
+      ? [a, b]
+      : undefined;
+  });
+  say(`consent: ${granted} Marketing granted; ${revoked} Marketing revoked`);
 
-    say(`webhook ${receiver.url} received ${receiver.arrivals.length} signed calls:`);
-    for (const a of receiver.arrivals) {
-      const what =
-        a.call.type === 'track'
-          ? `track ${a.call.event} ${JSON.stringify(a.call.properties)}`
-          : `identify ${JSON.stringify(a.call.traits)}`;
-      say(`  ${a.id}  signature ${a.verified ? 'verified' : 'INVALID'}  userId ${a.call.userId}  ${what}`);
-    }
-    say(
-      `blocked by consent (deliveries table): ${revoked} entered ${SEGMENT}: ${blocked[0]!.reason} (${blocked.length} call${blocked.length === 1 ? '' : 's'})`,
-    );
-  } finally {
-    await receiver.close();
+  // The segment entries, as the segment engine publishes them (versions unique to this run).
+  const version = Date.now();
+  const entries: SegmentMembershipRecord[] = profiles.map((p) => ({
+    changeId: `${tenant}:${SEGMENT}:${p.profileId}:${version}`,
+    tenant,
+    segmentId: SEGMENT,
+    profileId: p.profileId,
+    status: 'entered',
+    version,
+    segmentVersion: 1,
+    changedAt: version,
+  }));
+  // The running activation follows definitions within a moment; give it that before the entries.
+  await new Promise((r) => setTimeout(r, 1500));
+  await ctx.producer.send(
+    await Promise.all(
+      entries.map(async (e) => ({
+        topic: segmentMembership.topic,
+        key: segmentMembership.key(e),
+        value: await ctx.codec.encodeRecord(segmentMembership, e),
+      })),
+    ),
+  );
+  await until('the webhook deliveries', async () =>
+    receiver.of(DESTINATION).length >= 2 ? true : undefined,
+  );
+  const db = sqlIdentifier(ctx.database);
+  const blocked = await until('the blocked delivery in ClickHouse', async () => {
+    const rs = await ctx.clickhouse.query({
+      query: `SELECT profile_id, source_id, reason FROM ${db}.deliveries FINAL WHERE tenant = ${sqlString(tenant)} AND destination_id = ${sqlString(DESTINATION)} AND status = 'blocked_consent' AND source_id = ${sqlString(entries[1]!.changeId)}`,
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{ profile_id: string; source_id: string; reason: string }>();
+    return rows.length > 0 ? rows : undefined;
+  });
+
+  const arrivals = receiver.of(DESTINATION);
+  say(`webhook ${receiver.url} received ${arrivals.length} signed calls:`);
+  for (const a of arrivals) {
+    const what =
+      a.call.type === 'track'
+        ? `track ${a.call.event} ${JSON.stringify(a.call.properties)}`
+        : `identify ${JSON.stringify(a.call.traits)}`;
+    say(`  ${a.id}  signature ${a.verified ? 'verified' : 'INVALID'}  userId ${a.call.userId}  ${what}`);
   }
+  say(
+    `blocked by consent (deliveries table): ${revoked} entered ${SEGMENT}: ${blocked[0]!.reason} (${blocked.length} call${blocked.length === 1 ? '' : 's'})`,
+  );
 }

@@ -152,7 +152,11 @@ export function referrersOf(
 ): StoredDefinition[] {
   return stored.filter((d) => {
     const k = kinds.find((x) => x.kind === d.kind);
-    return (k?.references?.(d.body as never) ?? []).some((r) => r.kind === kind && r.id === id);
+    // Stored bodies are read through their schema (defaults filled); one this version cannot
+    // read refers to nothing it can name.
+    const body = k?.schema.safeParse(d.body);
+    if (k === undefined || body === undefined || !body.success) return false;
+    return (k.references?.(body.data) ?? []).some((r) => r.kind === kind && r.id === id);
   });
 }
 

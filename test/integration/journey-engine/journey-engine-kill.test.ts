@@ -1,7 +1,10 @@
 // kill -9 of the journey engine while instances wait on timers: the timers that fell due while it was
 // down fire at once after the restart, each exactly once, and no action id reaches the topic twice.
+// The actions go on through activation (which stays up) to a webhook receiver process that counts
+// idempotency ids: each is accepted once and none arrives twice.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { startJourneyDelivery, type JourneyDelivery } from '../../support/journey-delivery';
 import type { JourneyEngineChildSettings } from '../../support/journey-engine-child';
 import { JourneyStack } from '../../support/journey-stack';
 import { testKafka, waitFor } from '../../support/real-stack';
@@ -11,6 +14,7 @@ jest.setTimeout(240_000);
 const stack = new JourneyStack(testKafka());
 const USERS = 20;
 let child: ChildProcess | undefined;
+let delivery: JourneyDelivery | undefined;
 
 function startChild(): { proc: ChildProcess; member: Promise<void> } {
   const settings: JourneyEngineChildSettings = {
@@ -56,11 +60,12 @@ async function kill9(proc: ChildProcess): Promise<void> {
 
 beforeAll(async () => {
   await stack.start(false);
-  await stack.storeDefinition('destination', 'mailer');
+  delivery = await startJourneyDelivery(stack, 'mailer');
 });
 
 afterAll(async () => {
   if (child !== undefined && child.exitCode === null) await kill9(child);
+  await delivery?.stop();
   await stack.stop();
 });
 
@@ -115,4 +120,21 @@ it('fires every timer exactly once across a kill -9 and a restart', async () => 
   for (const p of profiles) {
     expect(stack.actions.of(p).map((r) => r.message)).toEqual(['welcome', 'reminder', 'last-call']);
   }
+
+  // At the receiver: every action accepted once by its idempotency id (the action id), in order per
+  // user, and no id delivered a second time.
+  await waitFor(
+    'every delivery at the webhook',
+    async () => ((await delivery!.accepted()).length >= 3 * USERS ? true : undefined),
+    90_000,
+  );
+  const accepted = await delivery!.accepted();
+  expect(accepted.map((a) => a.request.id).sort()).toEqual([...ids].sort());
+  const log = await delivery!.receiver.log();
+  expect(log.filter((r) => r.duplicate)).toEqual([]);
+  expect(log.length).toBe(3 * USERS);
+  expect(await delivery!.verifyAll()).toBe(3 * USERS);
+  const byUser = await delivery!.messagesByUser();
+  expect(Object.keys(byUser).sort()).toEqual([...users].sort());
+  for (const u of users) expect(byUser[u]).toEqual(['welcome', 'reminder', 'last-call']);
 });

@@ -1,24 +1,40 @@
 // Seed 004 end to end with durations in seconds: Segment calls -> collector -> resolver -> journey
-// engine -> cdp.journeys.actions.v1 (and journey_steps in ClickHouse). The 3rd /pricing view within
-// the window sends `pricing-help`; an Order Completed during the wait exits as converted and nothing
-// more is sent; without it, the timeout sends `discount-offer`.
+// engine -> cdp.journeys.actions.v1 (and journey_steps in ClickHouse) -> activation -> a webhook
+// receiver process (a Standard Webhooks destination applied with `cdp destinations apply`). The 3rd
+// /pricing view within the window sends `pricing-help`; an Order Completed during the wait exits as
+// converted and nothing more is sent; without it, the timeout sends `discount-offer`.
+import { Webhook } from 'standardwebhooks';
 import { journeyStatus } from '../../../services/cli/commands/journey-status-command';
 import { sqlString } from '../../../services/common/clickhouse/escape-sql';
 import { JourneyActionRecord } from '../../../services/common/streams/journey-actions';
+import {
+  JOURNEY_WEBHOOK_SECRET,
+  startJourneyDelivery,
+  type JourneyDelivery,
+} from '../../support/journey-delivery';
 import { JourneyStack, pricingJourney } from '../../support/journey-stack';
 import { testKafka, waitFor } from '../../support/real-stack';
 
 jest.setTimeout(180_000);
 
 const stack = new JourneyStack(testKafka(), { clickhouse: true });
+let delivery: JourneyDelivery | undefined;
 
 beforeAll(async () => {
   await stack.start();
-  await stack.storeDefinition('destination', 'mailer', { url: 'http://127.0.0.1:1/none' });
+  delivery = await startJourneyDelivery(stack, 'mailer');
 });
 
 afterAll(async () => {
+  await delivery?.stop();
   await stack.stop();
+});
+
+const identify = (userId: string, plan: string) => ({
+  type: 'identify',
+  userId,
+  messageId: `${userId}-identify`,
+  traits: { name: userId.toUpperCase(), plan },
 });
 
 const page = (userId: string, n: number, path = '/pricing') => ({
@@ -61,6 +77,7 @@ it('runs the seed-004 journey: conversion exits, the timeout sends the second ma
   // ann: 3rd pricing view -> first mail; then she orders within the wait.
   // bob: 3rd pricing view -> first mail; no order: the timeout sends the discount.
   // cid: two pricing views and a view of another page: not the 3rd occurrence, nothing.
+  await stack.send([identify('ann', 'trial'), identify('bob', 'free'), identify('cid', 'free')]);
   await stack.send([page('ann', 1), page('ann', 2), page('bob', 1), page('cid', 1), page('cid', 2, '/home')]);
   await stack.send([page('bob', 2), page('cid', 3)]);
   await stack.send([page('ann', 3), page('bob', 3)]);
@@ -90,8 +107,60 @@ it('runs the seed-004 journey: conversion exits, the timeout sends the second ma
     profileId: first.profileId,
     userId: 'bob',
     identifiers: ['user_id:bob'],
+    traits: { name: 'BOB', plan: 'free' },
   });
   expect(new Set(stack.actions.records.map((r) => r.actionId)).size).toBe(stack.actions.records.length);
+
+  // What the webhook accepted, through activation: the same messages per user, each id once.
+  const accepted = await waitFor('the three webhook deliveries', async () => {
+    const got = await delivery!.accepted();
+    return got.length >= 3 ? got : undefined;
+  });
+  expect(await delivery!.messagesByUser()).toEqual({
+    ann: ['pricing-help'],
+    bob: ['pricing-help', 'discount-offer'],
+  });
+  const log = await delivery!.receiver.log();
+  expect(log.filter((r) => r.duplicate)).toEqual([]);
+  expect(new Set(log.map((r) => r.id)).size).toBe(3);
+  // Every request signed: verified with the Standard Webhooks library.
+  const webhook = new Webhook(JOURNEY_WEBHOOK_SECRET);
+  for (const r of log)
+    expect(() =>
+      webhook.verify(r.body, {
+        'webhook-id': r.id,
+        'webhook-timestamp': r.timestamp,
+        'webhook-signature': r.signature,
+      }),
+    ).not.toThrow();
+  for (const { request, call } of accepted) {
+    const action = stack.actions.records.find((a) => a.actionId === request.id);
+    expect(action).toBeDefined(); // the webhook-id is the action's id
+    const user = call.userId!;
+    expect(call).toMatchObject({
+      messageId: request.id,
+      type: 'track',
+      event: 'Journey Message',
+      context: { cdp: { profile_id: action!.profileId, destination_id: 'mailer' } },
+      properties: {
+        message_key: action!.message,
+        journey_id: 'pricing-help',
+        journey_version: 1,
+        step_id: action!.stepId,
+        instance_id: action!.instanceId,
+        data: {
+          message: action!.message,
+          journeyId: 'pricing-help',
+          stepId: action!.stepId,
+          profileId: action!.profileId,
+          userId: user,
+          identifiers: [`user_id:${user}`],
+          traits: { name: user.toUpperCase(), plan: user === 'ann' ? 'trial' : 'free' },
+        },
+      },
+    });
+    expect(call.context.cdp.identifiers).toEqual([`user_id:${user}`]);
+  }
 
   // The step log in ClickHouse: ann exited converted, bob completed after the second mail.
   const exits = await waitFor('the exits in journey_steps', async () => {

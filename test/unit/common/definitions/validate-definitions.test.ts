@@ -113,3 +113,17 @@ describe('helpers', () => {
     expect(sameBody({ a: 1 }, { a: 2 })).toBe(false);
   });
 });
+
+it('reads stored bodies through their schema when looking for users, and skips one it cannot read', () => {
+  const stored = (id: string, body: Record<string, unknown>): StoredDefinition => ({
+    tenant: 't',
+    kind: 'widget',
+    id,
+    version: 1,
+    body: { kind: 'widget', id, ...body },
+    updatedAt: 0,
+  });
+  // `uses` defaults to [] in the schema: a body stored without it refers to nothing.
+  const set = [stored('a', { size: 1 }), stored('b', { size: 2 }), stored('bad', { size: 'x', uses: ['a'] })];
+  expect(referrersOf('widget', 'a', set, [widgetKind])).toEqual([]);
+});
