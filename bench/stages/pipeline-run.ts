@@ -28,6 +28,20 @@ export interface PipelineRunOptions {
   sink: boolean;
   truthFile: string;
   timeoutSeconds: number;
+  /**
+   * Leave the population in place (topics, Redis graph, migrated ClickHouse database, two private
+   * privacy topics) for later stages; the caller calls `space.cleanup()`.
+   */
+  keep?: boolean;
+}
+
+/** A resolved population later stages read (profile API) or delete from (privacy). */
+export interface PopulationSpace {
+  tenant: string;
+  database: string;
+  topics: ReturnType<typeof resolverBenchTopics>;
+  privacyTopics: { requests: string; receipts: string };
+  cleanup(): Promise<void>;
 }
 
 export interface PipelineRunResult {
@@ -50,6 +64,8 @@ export interface PipelineRunResult {
     commands: CommandCost;
   };
   accuracy: AccuracyResult;
+  /** Set with `keep`. */
+  space?: PopulationSpace;
 }
 
 async function hashEntries(redis: Redis, key: string): Promise<Map<string, string>> {
@@ -74,7 +90,9 @@ export async function runPipeline(
   const passOutput = `bench.${run}.pass-through`;
   const sinkDlq = `bench.${run}.sink-dlq`;
   const database = `cdp_bench_${run}`;
+  const privacyTopics = { requests: `bench.${run}.privacy-requests`, receipts: `bench.${run}.privacy-receipts` };
   const allTopics = [topics.input, topics.dlq, passOutput, sinkDlq, ...Object.values(topics.outputs)];
+  if (options.keep) allTopics.push(privacyTopics.requests, privacyTopics.receipts);
   const scratch = await openScratch(config, {
     clientId: `bench-${run}`,
     topics: allTopics,
@@ -158,6 +176,7 @@ export async function runPipeline(
     };
 
     let sink: PipelineRunResult['sink'] = null;
+    if (options.keep && !options.sink) await migrate(clickhouse, database, loadMigrations());
     if (options.sink) {
       const sinkTopics = {
         events: topics.outputs.resolved,
@@ -205,8 +224,14 @@ export async function runPipeline(
       sink,
       redis: redisResult,
       accuracy,
+      ...(options.keep && {
+        space: { tenant, database, topics, privacyTopics, cleanup: () => scratch.cleanup() },
+      }),
     };
+  } catch (err) {
+    if (options.keep) await scratch.cleanup();
+    throw err;
   } finally {
-    await scratch.cleanup();
+    if (!options.keep) await scratch.cleanup();
   }
 }
