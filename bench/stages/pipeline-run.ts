@@ -6,17 +6,17 @@ import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escap
 import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
 import type { Config } from '../../services/common/config';
 import type { Logger } from '../../services/common/logger';
-import type { Redis } from '../../services/common/redis/redis-client';
 import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
 import { openScratch } from './bench-scratch';
 import { tenantDirectory } from '../../services/common/tenants';
 import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../../services/clickhouse-sink/main';
 import { DEFAULT_DEDUPE_BUCKETS } from '../../services/identity-resolver/identity-rules';
 import { startIdentityResolver } from '../../services/identity-resolver/main';
-import { identifierIndexKey, tenantPrefix } from '../../services/identity-resolver/redis-keys';
+import { tenantPrefix } from '../../services/identity-resolver/redis-keys';
 import { resolverBenchTopics } from '../resolver-topics';
 import { measureDrain, recordsIn, type DrainRate } from './drain-rate';
 import { startPassThrough } from './pass-through';
+import { readIdentifierIndex } from './population-index';
 import { publishPopulation, type PublishedPopulation } from './publish-population';
 import { commandCalls, commandCost, usedMemory, waitForLazyFree, type CommandCost } from './redis-stats';
 import { measureAccuracy, type AccuracyResult } from './accuracy-stage';
@@ -68,17 +68,6 @@ export interface PipelineRunResult {
   space?: PopulationSpace;
 }
 
-async function hashEntries(redis: Redis, key: string): Promise<Map<string, string>> {
-  const entries = new Map<string, string>();
-  let cursor = '0';
-  do {
-    const [next, flat] = await redis.hscan(key, cursor, 'COUNT', 5000);
-    for (let i = 0; i + 1 < flat.length; i += 2) entries.set(flat[i] as string, flat[i + 1] as string);
-    cursor = next;
-  } while (cursor !== '0');
-  return entries;
-}
-
 export async function runPipeline(
   config: Config,
   logger: Logger,
@@ -90,7 +79,10 @@ export async function runPipeline(
   const passOutput = `bench.${run}.pass-through`;
   const sinkDlq = `bench.${run}.sink-dlq`;
   const database = `cdp_bench_${run}`;
-  const privacyTopics = { requests: `bench.${run}.privacy-requests`, receipts: `bench.${run}.privacy-receipts` };
+  const privacyTopics = {
+    requests: `bench.${run}.privacy-requests`,
+    receipts: `bench.${run}.privacy-receipts`,
+  };
   const allTopics = [topics.input, topics.dlq, passOutput, sinkDlq, ...Object.values(topics.outputs)];
   if (options.keep) allTopics.push(privacyTopics.requests, privacyTopics.receipts);
   const scratch = await openScratch(config, {
@@ -151,7 +143,7 @@ export async function runPipeline(
     const commands = commandCost(callsBefore, await commandCalls(redis));
     const memoryAfter = await usedMemory(redis);
 
-    const index = await hashEntries(redis, identifierIndexKey(tenant));
+    const index = await readIdentifierIndex(redis, tenant);
     const accuracy = await measureAccuracy(options.truthFile, index);
     const profiles = new Set(index.values()).size;
     await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:m:*`);
