@@ -5,6 +5,9 @@
 //   node dist/bench/bench.js [--events 100000] [--sizes 10000,100000] [--large] [--seed 42]
 //        [--rate 1000] [--seconds 30] [--no-collector] [--no-e2e] [--sink-max 1000000]
 //        [--import-rows 1000000] [--no-import] [--no-segments]
+//        [--activation-deliveries 20000] [--no-activation] [--journey-profiles 100000]
+//        [--journey-spread 60] [--no-journeys] [--api-rate 2000] [--api-seconds 20] [--no-profile-api]
+//        [--privacy-subjects 100] [--no-privacy]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +22,14 @@ import { runE2eLatency, type E2eLatencyResult } from './stages/e2e-latency';
 import { runImportRate, type ImportRateResult } from './stages/import-rate';
 import { runPipeline, type PipelineRunResult } from './stages/pipeline-run';
 import { runSegmentBench, segmentBenchRows, type SegmentBenchResult } from './stages/segment-engine-run';
+import { activationRows, journeyRows, privacyRows, profileApiRows } from './report/capability-rows';
+import { runActivationBench, type ActivationBenchResult } from './stages/activation-run';
+import { runJourneyTimersBench, type JourneyTimersResult } from './stages/journey-timers';
+import { distinctSubjects, lookupTargets, readIdentifierIndex } from './stages/population-index';
+import { measureDeletes, type PrivacyBenchResult } from './stages/privacy-deletes';
+import { runProfileApiLoad, type ProfileApiLoadResult } from './stages/profile-api-load';
+import type { PopulationSpace } from './stages/pipeline-run';
+import { createRedis } from '../services/common/redis/redis-client';
 
 const RESULTS_DIR = path.join(repoRoot, 'bench', 'results');
 const LARGE_SIZES = [10_000, 100_000, 1_000_000, 5_000_000];
@@ -35,6 +46,16 @@ interface Options {
   /** Rows of the generated CSV `cdp import` sends; 0 skips the import stage. */
   importRows: number;
   segments: boolean;
+  /** Deliveries of the batch_size 1 run (five times as many with batch_size 100); 0 skips activation. */
+  activationDeliveries: number;
+  /** Profiles waiting on journey timers, due over `journeySpread` seconds; 0 skips journeys. */
+  journeyProfiles: number;
+  journeySpread: number;
+  /** Offered lookups/s and seconds per route of the profile API run; 0 seconds skips it. */
+  apiRate: number;
+  apiSeconds: number;
+  /** Delete requests sent at once on the main population; 0 skips privacy. */
+  privacySubjects: number;
 }
 
 function readOptions(): Options {
@@ -52,6 +73,16 @@ function readOptions(): Options {
       'import-rows': { type: 'string', default: '1000000' },
       'no-import': { type: 'boolean', default: false },
       'no-segments': { type: 'boolean', default: false },
+      'activation-deliveries': { type: 'string', default: '20000' },
+      'no-activation': { type: 'boolean', default: false },
+      'journey-profiles': { type: 'string', default: '100000' },
+      'journey-spread': { type: 'string', default: '60' },
+      'no-journeys': { type: 'boolean', default: false },
+      'api-rate': { type: 'string', default: '2000' },
+      'api-seconds': { type: 'string', default: '20' },
+      'no-profile-api': { type: 'boolean', default: false },
+      'privacy-subjects': { type: 'string', default: '100' },
+      'no-privacy': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, value: string, min: number, max: number) => {
@@ -83,6 +114,18 @@ function readOptions(): Options {
     sinkMax: int('sink-max', values['sink-max'], 0, 50_000_000),
     importRows: values['no-import'] ? 0 : int('import-rows', values['import-rows'], 1000, 50_000_000),
     segments: !values['no-segments'],
+    activationDeliveries: values['no-activation']
+      ? 0
+      : int('activation-deliveries', values['activation-deliveries'], 100, 10_000_000),
+    journeyProfiles: values['no-journeys']
+      ? 0
+      : int('journey-profiles', values['journey-profiles'], 100, 10_000_000),
+    journeySpread: int('journey-spread', values['journey-spread'], 1, 3600),
+    apiRate: int('api-rate', values['api-rate'], 1, 100_000),
+    apiSeconds: values['no-profile-api'] ? 0 : int('api-seconds', values['api-seconds'], 1, 3600),
+    privacySubjects: values['no-privacy']
+      ? 0
+      : int('privacy-subjects', values['privacy-subjects'], 1, 100_000),
   };
 }
 
@@ -153,6 +196,9 @@ function summarize(
   };
 }
 
+/** The profile API and privacy stages work on the main size's population, kept until they ran. */
+const keepsPopulation = (o: Options) => o.apiSeconds > 0 || o.privacySubjects > 0;
+
 async function runSizes(config: Config, options: Options): Promise<Map<number, PipelineRunResult>> {
   const logger = createLogger('bench');
   const results = new Map<number, PipelineRunResult>();
@@ -166,10 +212,103 @@ async function runSizes(config: Config, options: Options): Promise<Map<number, P
         sink: size <= options.sinkMax,
         truthFile: path.join(RESULTS_DIR, `truth-${size}.ndjson`),
         timeoutSeconds: Math.max(900, Math.ceil(size / 300)),
+        keep: size === options.main && keepsPopulation(options),
       }),
     );
   }
   return results;
+}
+
+interface CapabilityResults {
+  activation: ActivationBenchResult | null;
+  journeys: JourneyTimersResult | null;
+  profileApi: (ProfileApiLoadResult & { identifiers: number; profiles: number }) | null;
+  privacy: PrivacyBenchResult | null;
+}
+
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** Activation, journeys, profile API and privacy, in that order (privacy deletes from the population). */
+async function runCapabilityStages(
+  config: Config,
+  options: Options,
+  space: PopulationSpace | undefined,
+  people: number,
+): Promise<CapabilityResults> {
+  const out: CapabilityResults = { activation: null, journeys: null, profileApi: null, privacy: null };
+  if (options.activationDeliveries > 0) {
+    progress(`--- activation, ${options.activationDeliveries.toLocaleString('en-US')} deliveries a run ---`);
+    out.activation = await runActivationBench(
+      config,
+      { deliveries: options.activationDeliveries, rate: 200, seconds: 20 },
+      (line) => progress(`activation: ${line}`),
+    );
+  }
+  if (options.journeyProfiles > 0) {
+    progress(
+      `--- journeys, ${options.journeyProfiles.toLocaleString('en-US')} profiles on timers due over ${options.journeySpread} s ---`,
+    );
+    out.journeys = await runJourneyTimersBench(
+      config,
+      { profiles: options.journeyProfiles, spreadSeconds: options.journeySpread },
+      (line) => progress(`journeys: ${line}`),
+    );
+  }
+  if (!space) return out;
+  const redis = createRedis(config.CDP_REDIS_URL, 'cdp-bench-population');
+  let index: Map<string, string>;
+  try {
+    index = await readIdentifierIndex(redis, space.tenant);
+  } finally {
+    redis.disconnect();
+  }
+  if (options.apiSeconds > 0) {
+    const targets = lookupTargets(index, 10_000);
+    progress(
+      `--- profile API, ${options.apiRate} lookups/s for ${options.apiSeconds} s over ${targets.identifiers.length} identifiers of the main population, then the events route ---`,
+    );
+    const load = await runProfileApiLoad(config, {
+      tenant: space.tenant,
+      ...targets,
+      rate: options.apiRate,
+      seconds: options.apiSeconds,
+      database: space.database,
+      privacyTopics: space.privacyTopics,
+    });
+    out.profileApi = {
+      ...load,
+      identifiers: targets.identifiers.length,
+      profiles: targets.profileIds.length,
+    };
+  }
+  if (options.privacySubjects > 0) {
+    const identifiers = distinctSubjects(index, 'email', options.privacySubjects);
+    progress(`--- privacy, ${identifiers.length} delete requests at once on the main population ---`);
+    out.privacy = await measureDeletes(config, {
+      tenant: space.tenant,
+      database: space.database,
+      requests: space.privacyTopics.requests,
+      receipts: space.privacyTopics.receipts,
+      profiles: space.topics.outputs.profiles,
+      dlq: space.topics.dlq,
+      retained: [space.topics.input, ...Object.values(space.topics.outputs), space.topics.dlq].filter(
+        (t) => t !== space.topics.outputs.profiles,
+      ),
+      identifiers,
+      people,
+      groupPrefix: `${space.tenant}-`,
+    });
+  }
+  return out;
+}
+
+function printCapabilityTables(c: CapabilityResults, options: Options): void {
+  const table = (title: string, rows: string[][]) =>
+    console.log(`\n${title}\n${formatTable(SUMMARY_HEADER, rows)}`);
+  if (c.activation) table('activation', activationRows(c.activation));
+  if (c.journeys) table('journeys', journeyRows(c.journeys, options.journeySpread));
+  if (c.profileApi) table('profile API', profileApiRows(c.profileApi));
+  if (c.privacy) table('privacy', privacyRows(c.privacy));
 }
 
 async function main(): Promise<void> {
@@ -180,6 +319,21 @@ async function main(): Promise<void> {
   const collector = options.collector ? runCollectorBench() : [];
   const runs = await runSizes(config, options);
   const main = runs.get(options.main) as PipelineRunResult;
+  try {
+    await runStages(config, options, started, collector, runs, main);
+  } finally {
+    if (main.space && process.env.CDP_BENCH_KEEP !== '1') await main.space.cleanup();
+  }
+}
+
+async function runStages(
+  config: Config,
+  options: Options,
+  started: Date,
+  collector: CollectorRun[],
+  runs: Map<number, PipelineRunResult>,
+  main: PipelineRunResult,
+): Promise<void> {
   let e2e: E2eLatencyResult | null = null;
   if (options.e2e) {
     process.stderr.write(`bench: --- end to end at ${options.rate} events/s for ${options.seconds} s ---\n`);
@@ -210,6 +364,7 @@ async function main(): Promise<void> {
       timeoutSeconds: Math.max(900, Math.ceil(options.main / 300)),
     });
   }
+  const capabilities = await runCapabilityStages(config, options, main.space, main.population.people);
   const summary = summarize(main, e2e, collector, importRate);
   const growth = [...runs.values()].map((r) => ({
     events: r.events,
@@ -242,6 +397,10 @@ async function main(): Promise<void> {
       collector,
       e2e,
       import: importRate,
+      activation: capabilities.activation,
+      journeys: capabilities.journeys,
+      profile_api: capabilities.profileApi,
+      privacy: capabilities.privacy,
     },
     redis: main.redis,
     accuracy: main.accuracy,
@@ -276,7 +435,8 @@ async function main(): Promise<void> {
     `\nbench ${latest.at} (${latest.seconds} s, commit ${latest.commit ?? 'unknown'}, ${os.cpus().length} cpus, load ${latest.machine.load_average_at_end.join(' ')})`,
   );
   console.log(formatTable(SUMMARY_HEADER, summaryRows(summary)));
-  if (segments) console.log(`\n${formatTable(SUMMARY_HEADER, segmentBenchRows(segments))}`);
+  if (segments) console.log(`\nsegments\n${formatTable(SUMMARY_HEADER, segmentBenchRows(segments))}`);
+  printCapabilityTables(capabilities, options);
   console.log(`\ncost growth\n${formatTable(growthHeader, growthRows)}`);
   const examples = main.accuracy;
   if (examples.falseMergeExamples.length > 0)

@@ -11,7 +11,8 @@ import { createRedis } from '../services/common/redis/redis-client';
 import { IdentityGraph } from '../services/identity-resolver/identity-graph';
 import { DEFAULT_IDENTITY_RULES } from '../services/identity-resolver/identity-rules';
 import { tenantPrefix } from '../services/identity-resolver/redis-keys';
-import { formatTable } from './report/results-table';
+import { profileApiRows } from './report/capability-rows';
+import { formatTable, SUMMARY_HEADER } from './report/results-table';
 import { runProfileApiLoad } from './stages/profile-api-load';
 
 async function seed(graph: IdentityGraph, tenant: string, profiles: number): Promise<string[]> {
@@ -65,23 +66,7 @@ async function main(): Promise<void> {
       rate: Number(values.rate),
       seconds: Number(values.seconds),
     });
-    const row = (name: string, r: typeof result.lookups) => [
-      name,
-      r.offered_per_s === null ? '' : String(r.offered_per_s),
-      String(r.requests_per_s),
-      String(r.p50_ms),
-      String(r.p99_ms),
-      String(r.non_2xx + r.errors),
-    ];
-    console.log(
-      formatTable(
-        ['route', 'offered/s', 'served/s', 'p50 ms', 'p99 ms', 'non-2xx+errors'],
-        [
-          row('GET /v1/profiles/{type}:{value}', result.lookups),
-          row('GET /v1/profiles/{id}/events', result.events),
-        ],
-      ),
-    );
+    console.log(formatTable(SUMMARY_HEADER, profileApiRows(result)));
     console.log(JSON.stringify({ tenant, profiles: profileIds.length, ...result }));
   } finally {
     await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:*`);

@@ -8,4 +8,18 @@ export const TARGETS = {
   precision: 1,
   recall: 1,
   importRowsPerSecond: 50_000,
+  /** Activation (issue 12): batch_size 100 to a local receiver. */
+  activationBatchedDeliveriesPerSecond: 5000,
+  activationEventToWebhookP99Ms: 2000,
+  /** A healthy destination's p99 beside a hanging one, over its p99 alone. */
+  activationIsolationRatio: 1.1,
+  /** Journeys (issue 15). */
+  journeyLatenessP99Ms: 1000,
+  journeyBytesPerWaitingInstance: 300,
+  /** Profile API (issue 14): lookups offered at this rate. */
+  profileLookupRate: 2000,
+  profileLookupP99Ms: 10,
+  profileEventsP99Ms: 150,
+  /** Privacy (issue 13): request -> receipt of 100 deletes sent at once. */
+  privacyDeleteP99Ms: 60_000,
 } as const;

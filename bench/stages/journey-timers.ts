@@ -23,6 +23,8 @@ import { JourneyPump } from '../../services/journey-engine/journey-pump';
 import { JourneyStateStore } from '../../services/journey-engine/journey-state-store';
 import { JourneyVersions } from '../../services/journey-engine/journey-versions';
 import { IdentityGraphFacts } from '../../services/journey-engine/profile-facts';
+import { journeyRows } from '../report/capability-rows';
+import { formatTable, SUMMARY_HEADER } from '../report/results-table';
 
 export interface JourneyTimersResult {
   profiles: number;
@@ -195,7 +197,10 @@ if (require.main === module) {
     profiles: Number(values.profiles),
     spreadSeconds: Number(values.spread),
   }).then(
-    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    (r) => {
+      process.stdout.write(`${formatTable(SUMMARY_HEADER, journeyRows(r, Number(values.spread)))}\n`);
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+    },
     (err: unknown) => {
       process.stderr.write(`journey timers bench failed: ${String(err)}\n`);
       process.exit(1);

@@ -6,17 +6,17 @@ import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escap
 import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
 import type { Config } from '../../services/common/config';
 import type { Logger } from '../../services/common/logger';
-import type { Redis } from '../../services/common/redis/redis-client';
 import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
 import { openScratch } from './bench-scratch';
 import { tenantDirectory } from '../../services/common/tenants';
 import { DEFAULT_SINK_LIMITS, startClickHouseSink } from '../../services/clickhouse-sink/main';
 import { DEFAULT_DEDUPE_BUCKETS } from '../../services/identity-resolver/identity-rules';
 import { startIdentityResolver } from '../../services/identity-resolver/main';
-import { identifierIndexKey, tenantPrefix } from '../../services/identity-resolver/redis-keys';
+import { tenantPrefix } from '../../services/identity-resolver/redis-keys';
 import { resolverBenchTopics } from '../resolver-topics';
 import { measureDrain, recordsIn, type DrainRate } from './drain-rate';
 import { startPassThrough } from './pass-through';
+import { readIdentifierIndex } from './population-index';
 import { publishPopulation, type PublishedPopulation } from './publish-population';
 import { commandCalls, commandCost, usedMemory, waitForLazyFree, type CommandCost } from './redis-stats';
 import { measureAccuracy, type AccuracyResult } from './accuracy-stage';
@@ -28,6 +28,20 @@ export interface PipelineRunOptions {
   sink: boolean;
   truthFile: string;
   timeoutSeconds: number;
+  /**
+   * Leave the population in place (topics, Redis graph, migrated ClickHouse database, two private
+   * privacy topics) for later stages; the caller calls `space.cleanup()`.
+   */
+  keep?: boolean;
+}
+
+/** A resolved population later stages read (profile API) or delete from (privacy). */
+export interface PopulationSpace {
+  tenant: string;
+  database: string;
+  topics: ReturnType<typeof resolverBenchTopics>;
+  privacyTopics: { requests: string; receipts: string };
+  cleanup(): Promise<void>;
 }
 
 export interface PipelineRunResult {
@@ -50,17 +64,8 @@ export interface PipelineRunResult {
     commands: CommandCost;
   };
   accuracy: AccuracyResult;
-}
-
-async function hashEntries(redis: Redis, key: string): Promise<Map<string, string>> {
-  const entries = new Map<string, string>();
-  let cursor = '0';
-  do {
-    const [next, flat] = await redis.hscan(key, cursor, 'COUNT', 5000);
-    for (let i = 0; i + 1 < flat.length; i += 2) entries.set(flat[i] as string, flat[i + 1] as string);
-    cursor = next;
-  } while (cursor !== '0');
-  return entries;
+  /** Set with `keep`. */
+  space?: PopulationSpace;
 }
 
 export async function runPipeline(
@@ -74,7 +79,12 @@ export async function runPipeline(
   const passOutput = `bench.${run}.pass-through`;
   const sinkDlq = `bench.${run}.sink-dlq`;
   const database = `cdp_bench_${run}`;
+  const privacyTopics = {
+    requests: `bench.${run}.privacy-requests`,
+    receipts: `bench.${run}.privacy-receipts`,
+  };
   const allTopics = [topics.input, topics.dlq, passOutput, sinkDlq, ...Object.values(topics.outputs)];
+  if (options.keep) allTopics.push(privacyTopics.requests, privacyTopics.receipts);
   const scratch = await openScratch(config, {
     clientId: `bench-${run}`,
     topics: allTopics,
@@ -133,7 +143,7 @@ export async function runPipeline(
     const commands = commandCost(callsBefore, await commandCalls(redis));
     const memoryAfter = await usedMemory(redis);
 
-    const index = await hashEntries(redis, identifierIndexKey(tenant));
+    const index = await readIdentifierIndex(redis, tenant);
     const accuracy = await measureAccuracy(options.truthFile, index);
     const profiles = new Set(index.values()).size;
     await deleteKeysMatching(redis, `${tenantPrefix(tenant)}:m:*`);
@@ -158,6 +168,7 @@ export async function runPipeline(
     };
 
     let sink: PipelineRunResult['sink'] = null;
+    if (options.keep && !options.sink) await migrate(clickhouse, database, loadMigrations());
     if (options.sink) {
       const sinkTopics = {
         events: topics.outputs.resolved,
@@ -205,8 +216,14 @@ export async function runPipeline(
       sink,
       redis: redisResult,
       accuracy,
+      ...(options.keep && {
+        space: { tenant, database, topics, privacyTopics, cleanup: () => scratch.cleanup() },
+      }),
     };
+  } catch (err) {
+    if (options.keep) await scratch.cleanup();
+    throw err;
   } finally {
-    await scratch.cleanup();
+    if (!options.keep) await scratch.cleanup();
   }
 }

@@ -1,6 +1,7 @@
 // Deletes per minute and request -> receipt latency (p50 / p99) of the privacy service: a population
 // of `people` (two devices and a login each) goes through the resolver and the ClickHouse sink into
 // a scratch space, then `subjects` delete requests are sent at once and their receipts awaited.
+// `make bench` calls measureDeletes on the main run's population instead (bench/bench.ts).
 //
 //   node --import tsx bench/stages/privacy-deletes.ts [--people 100000] [--subjects 100]
 import crypto from 'node:crypto';
@@ -11,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { AvroCodec } from '../../services/common/codec/avro-codec';
 import { sqlIdentifier } from '../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
-import { loadConfig } from '../../services/common/config';
+import { loadConfig, type Config } from '../../services/common/config';
+import { createKafka } from '../../services/common/kafka/kafka-client';
 import { createEventProducer } from '../../services/common/events/event-producer';
 import { createProducer } from '../../services/common/kafka/producer';
 import { createLogger } from '../../services/common/logger';
@@ -36,6 +38,110 @@ export interface PrivacyBenchResult {
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+/** A resolved population (Redis graph, migrated ClickHouse database, topics) to delete subjects from. */
+export interface DeleteSpace {
+  tenant: string;
+  database: string;
+  requests: string;
+  receipts: string;
+  profiles: string;
+  dlq: string;
+  /** The space's other topics holding copies (listed in receipts). */
+  retained: string[];
+  /** `type:value` identifiers of the subjects, one delete request each. */
+  identifiers: string[];
+  /** People in the population (reported beside the figures). */
+  people: number;
+  /** Prefix of the consumer group ids of this run. */
+  groupPrefix: string;
+}
+
+/**
+ * Starts the privacy service on the space, sends one delete request per identifier at once and
+ * waits for every receipt: deletes/min over the whole batch and request -> receipt p50 / p99.
+ */
+export async function measureDeletes(config: Config, space: DeleteSpace): Promise<PrivacyBenchResult> {
+  const quiet = createLogger('bench-privacy', 'fatal');
+  const kafka = createKafka(config, `${space.groupPrefix}privacy-bench`, { quiet: true });
+  const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
+  const tenants = tenantDirectory({
+    tenants: [{ id: space.tenant, writeKeys: [`${space.tenant}-write-key`] }],
+  });
+  const subjects = space.identifiers.length;
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const producer = await createProducer(kafka);
+    stops.push(() => producer.disconnect());
+    const privacy = await privacyService.startWith(config, quiet, {
+      topics: {
+        inputs: { requests: space.requests },
+        outputs: { receipts: space.receipts },
+        dlq: space.dlq,
+      },
+      groupId: `${space.groupPrefix}privacy`,
+      options: {
+        tenants,
+        database: space.database,
+        profilesTopic: space.profiles,
+        retainedTopics: space.retained,
+        exportDir: mkdtempSync(path.join(os.tmpdir(), 'cdp-bench-privacy-')),
+      },
+    });
+    stops.push(() => privacy.stop());
+    const sentAt = new Map<string, number>();
+    const requests: PrivacyRequestRecord[] = space.identifiers.map((identifier) => ({
+      requestId: crypto.randomUUID(),
+      tenant: space.tenant,
+      action: 'delete',
+      identifier,
+      profileId: null,
+      requestedBy: 'bench',
+      requestedAt: Date.now(),
+    }));
+    const latencies: number[] = [];
+    let sample = '';
+    const consumer = kafka.consumer({ groupId: `${space.groupPrefix}receipt-reader` });
+    await consumer.connect();
+    stops.push(() => consumer.disconnect());
+    await consumer.subscribe({ topics: [space.receipts], fromBeginning: true });
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((r) => (done = r));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const receipt = await codec.decodeRecord(privacyReceipts, message.value);
+        const at = sentAt.get(receipt.requestId);
+        if (at === undefined) return;
+        latencies.push(Date.now() - at);
+        if (sample === '') sample = formatReceipt(receipt);
+        if (latencies.length === subjects) done();
+      },
+    });
+    const first = Date.now();
+    const messages = await Promise.all(
+      requests.map(async (r) => ({
+        topic: space.requests,
+        key: privacyRequests.key(r),
+        value: await codec.encodeRecord(privacyRequests, r, space.requests),
+      })),
+    );
+    for (const r of requests) sentAt.set(r.requestId, first);
+    await producer.send(messages);
+    await all;
+    const elapsed = Date.now() - first;
+    latencies.sort((a, b) => a - b);
+    return {
+      people: space.people,
+      subjects,
+      deletesPerMinute: Math.round((subjects / elapsed) * 60_000 * 10) / 10,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+      sample,
+    };
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
 
 export async function runPrivacyDeletes(people: number, subjects: number): Promise<PrivacyBenchResult> {
   const config = { ...loadConfig(), CDP_TOPIC_PARTITIONS: 3 };
@@ -143,82 +249,21 @@ export async function runPrivacyDeletes(people: number, subjects: number): Promi
       `privacy bench: ${people * 3} events of ${people} people loaded in ${Math.round((Date.now() - started) / 1000)} s\n`,
     );
 
-    const privacy = await privacyService.startWith(config, quiet, {
-      topics: {
-        inputs: { requests: topics.requests },
-        outputs: { receipts: topics.receipts },
-        dlq: topics.dlq,
-      },
-      groupId: t('privacy'),
-      options: {
-        tenants,
-        database,
-        profilesTopic: topics.profiles,
-        retainedTopics: [
-          topics.raw,
-          topics.resolved,
-          topics.changes,
-          topics.merges,
-          topics.warnings,
-          topics.dlq,
-        ],
-        exportDir: mkdtempSync(path.join(os.tmpdir(), 'cdp-bench-privacy-')),
-      },
-    });
-    stops.push(() => privacy.stop());
-    const sentAt = new Map<string, number>();
-    const requests: PrivacyRequestRecord[] = [];
-    const step = Math.max(1, Math.floor(people / subjects));
-    for (let k = 0; k < subjects; k++) {
-      requests.push({
-        requestId: crypto.randomUUID(),
-        tenant,
-        action: 'delete',
-        identifier: `email:p${k * step}@example.com`,
-        profileId: null,
-        requestedBy: 'bench',
-        requestedAt: Date.now(),
-      });
-    }
-    const latencies: number[] = [];
-    let sample = '';
-    const consumer = scratch.kafka.consumer({ groupId: t('receipt-reader') });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topics.receipts], fromBeginning: true });
-    let done: () => void = () => undefined;
-    const all = new Promise<void>((r) => (done = r));
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const receipt = await codec.decodeRecord(privacyReceipts, message.value);
-        const at = sentAt.get(receipt.requestId);
-        if (at === undefined) return;
-        latencies.push(Date.now() - at);
-        if (sample === '') sample = formatReceipt(receipt);
-        if (latencies.length === subjects) done();
-      },
-    });
-    const first = Date.now();
-    const messages = await Promise.all(
-      requests.map(async (r) => ({
-        topic: topics.requests,
-        key: privacyRequests.key(r),
-        value: await codec.encodeRecord(privacyRequests, r, topics.requests),
-      })),
-    );
-    for (const r of requests) sentAt.set(r.requestId, first);
-    await producer.send(messages);
-    await all;
-    const elapsed = Date.now() - first;
-    await consumer.disconnect();
-    latencies.sort((a, b) => a - b);
-    return {
+    return await measureDeletes(config, {
+      tenant,
+      database,
+      requests: topics.requests,
+      receipts: topics.receipts,
+      profiles: topics.profiles,
+      dlq: topics.dlq,
+      retained: [topics.raw, topics.resolved, topics.changes, topics.merges, topics.warnings, topics.dlq],
+      identifiers: Array.from(
+        { length: subjects },
+        (_, k) => `email:p${k * Math.max(1, Math.floor(people / subjects))}@example.com`,
+      ),
       people,
-      subjects,
-      deletesPerMinute: (subjects / elapsed) * 60_000,
-      p50Ms: quantile(latencies, 0.5),
-      p99Ms: quantile(latencies, 0.99),
-      sample,
-    };
+      groupPrefix: t(''),
+    });
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await scratch.cleanup();

@@ -1,6 +1,7 @@
 // Load on the profile API: autocannon at a fixed request rate against profile lookups (cycling
 // through the population's identifiers), then against the events route. Starts its own API
 // process-internally on a free port, with a tenants file holding one read key for the tenant.
+// `make bench` runs it on the main run's population; bench/profile-api-bench.ts on a seeded graph.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,10 @@ export interface ProfileApiLoadOptions {
   rate: number;
   seconds: number;
   connections?: number;
+  /** ClickHouse database the events route reads (default CDP_CLICKHOUSE_DATABASE). */
+  database?: string;
+  /** Privacy topics the API follows at start (default the production ones). */
+  privacyTopics?: { requests: string; receipts: string };
 }
 
 export interface LatencyRun {
@@ -86,6 +91,10 @@ export async function runProfileApiLoad(
       CDP_PROFILE_API_RATE_LIMIT_PER_SECOND: 0,
     },
     createLogger('profile-api-bench', 'warn'),
+    {
+      ...(o.database !== undefined && { database: o.database }),
+      ...(o.privacyTopics !== undefined && { privacyTopics: o.privacyTopics }),
+    },
   );
   try {
     const connections = o.connections ?? 32;

@@ -1,0 +1,112 @@
+// The capability stages' tables (activation, journeys, profile API, privacy): each measurement
+// beside its target, in the shape of summaryRows, printed by `make bench` after the main table.
+import type { ActivationBenchResult } from '../stages/activation-run';
+import type { JourneyTimersResult } from '../stages/journey-timers';
+import type { PrivacyBenchResult } from '../stages/privacy-deletes';
+import type { ProfileApiLoadResult } from '../stages/profile-api-load';
+import { TARGETS } from './targets';
+
+export type Row = [metric: string, value: string, target: string, met: string];
+
+const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a';
+/** A measurement that did not happen (NaN: nothing received) meets nothing. */
+const met = (value: number, ok: (v: number) => boolean): string =>
+  Number.isFinite(value) && ok(value) ? 'yes' : 'no';
+
+export function activationRows(r: ActivationBenchResult): Row[] {
+  const ratio = r.isolation.ratio;
+  return [
+    [`deliveries/s, batch_size 1 (${fmt(r.batch1.deliveries)})`, fmt(r.batch1.deliveries_per_s), '', ''],
+    [
+      `deliveries/s, batch_size 100 (${fmt(r.batch100.deliveries)} in ${fmt(r.batch100.requests)} requests)`,
+      fmt(r.batch100.deliveries_per_s),
+      fmt(TARGETS.activationBatchedDeliveriesPerSecond),
+      met(r.batch100.deliveries_per_s, (v) => v >= TARGETS.activationBatchedDeliveriesPerSecond),
+    ],
+    [`event -> webhook p50 ms at ${fmt(r.e2e.rate)}/s`, fmt(r.e2e.p50_ms), '', ''],
+    [
+      `event -> webhook p99 ms at ${fmt(r.e2e.rate)}/s`,
+      fmt(r.e2e.p99_ms),
+      fmt(TARGETS.activationEventToWebhookP99Ms),
+      met(r.e2e.p99_ms, (v) => v <= TARGETS.activationEventToWebhookP99Ms),
+    ],
+    [`healthy destination p99 ms alone at ${fmt(r.solo.rate)}/s`, fmt(r.solo.p99_ms), '', ''],
+    ['healthy destination p99 ms beside a hanging one', fmt(r.hanging.p99_ms), '', ''],
+    [
+      'isolation: p99 beside a hang / alone',
+      fmt(ratio, 2),
+      `<= ${fmt(TARGETS.activationIsolationRatio, 2)}`,
+      met(ratio, (v) => v <= TARGETS.activationIsolationRatio),
+    ],
+  ];
+}
+
+export function journeyRows(r: JourneyTimersResult, spreadSeconds: number): Row[] {
+  return [
+    [`profiles waiting on a timer (due over ${fmt(spreadSeconds)} s)`, fmt(r.profiles), '', ''],
+    ['entries/s (trigger -> wait)', fmt(r.enterPerSecond), '', ''],
+    [
+      'Redis bytes/waiting instance',
+      fmt(r.bytesPerWaitingInstance),
+      fmt(TARGETS.journeyBytesPerWaitingInstance),
+      met(r.bytesPerWaitingInstance, (v) => v <= TARGETS.journeyBytesPerWaitingInstance),
+    ],
+    ['timer lateness p50 ms', fmt(r.latenessP50Ms), '', ''],
+    [
+      'timer lateness p99 ms',
+      fmt(r.latenessP99Ms),
+      fmt(TARGETS.journeyLatenessP99Ms),
+      met(r.latenessP99Ms, (v) => v <= TARGETS.journeyLatenessP99Ms),
+    ],
+    ['timer lateness max ms', fmt(r.latenessMaxMs), '', ''],
+    ['actions/s', fmt(r.actionsPerSecond), '', ''],
+  ];
+}
+
+export function profileApiRows(r: ProfileApiLoadResult): Row[] {
+  const lookupAtTarget = (r.lookups.offered_per_s ?? 0) >= TARGETS.profileLookupRate;
+  const failed = (run: ProfileApiLoadResult['lookups']) => run.non_2xx + run.errors;
+  return [
+    ['lookups offered/s', fmt(r.lookups.offered_per_s ?? NaN), fmt(TARGETS.profileLookupRate), ''],
+    ['lookups served/s', fmt(r.lookups.requests_per_s), '', ''],
+    ['lookup p50 ms', fmt(r.lookups.p50_ms), '', ''],
+    [
+      'lookup p99 ms',
+      fmt(r.lookups.p99_ms),
+      `${fmt(TARGETS.profileLookupP99Ms)} at ${fmt(TARGETS.profileLookupRate)}/s`,
+      lookupAtTarget ? met(r.lookups.p99_ms, (v) => v <= TARGETS.profileLookupP99Ms) : 'no',
+    ],
+    ['lookups non-2xx + errors', fmt(failed(r.lookups)), '0', met(failed(r.lookups), (v) => v === 0)],
+    [
+      `events route served/s (offered ${fmt(r.events.offered_per_s ?? NaN)}/s)`,
+      fmt(r.events.requests_per_s),
+      '',
+      '',
+    ],
+    ['events route p50 ms', fmt(r.events.p50_ms), '', ''],
+    [
+      'events route p99 ms',
+      fmt(r.events.p99_ms),
+      fmt(TARGETS.profileEventsP99Ms),
+      met(r.events.p99_ms, (v) => v <= TARGETS.profileEventsP99Ms),
+    ],
+    ['events route non-2xx + errors', fmt(failed(r.events)), '0', met(failed(r.events), (v) => v === 0)],
+  ];
+}
+
+export function privacyRows(r: PrivacyBenchResult): Row[] {
+  return [
+    [`delete requests sent at once (population of ${fmt(r.people)} people)`, fmt(r.subjects), '', ''],
+    ['deletes/min', fmt(r.deletesPerMinute, 1), '', ''],
+    ['request -> receipt p50 ms', fmt(r.p50Ms), '', ''],
+    [
+      'request -> receipt p99 ms',
+      fmt(r.p99Ms),
+      fmt(TARGETS.privacyDeleteP99Ms),
+      met(r.p99Ms, (v) => v <= TARGETS.privacyDeleteP99Ms),
+    ],
+  ];
+}

@@ -1,0 +1,132 @@
+import {
+  activationRows,
+  journeyRows,
+  privacyRows,
+  profileApiRows,
+} from '../../../bench/report/capability-rows';
+import type { ActivationBenchResult } from '../../../bench/stages/activation-run';
+import type { ProfileApiLoadResult } from '../../../bench/stages/profile-api-load';
+
+const row = (rows: string[][], metric: string) => {
+  const found = rows.find((r) => r[0]!.startsWith(metric));
+  if (!found) throw new Error(`no row ${metric} in ${JSON.stringify(rows)}`);
+  return found;
+};
+
+const latency = (p99: number) => ({
+  rate: 200,
+  seconds: 20,
+  calls: 4000,
+  p50_ms: 30,
+  p99_ms: p99,
+  max_ms: p99,
+});
+const activation = (batched: number, soloP99: number, hangP99: number): ActivationBenchResult => ({
+  batch1: { batch_size: 1, deliveries: 20000, requests: 20000, seconds: 20, deliveries_per_s: 1000 },
+  batch100: { batch_size: 100, deliveries: 100000, requests: 1000, seconds: 10, deliveries_per_s: batched },
+  e2e: latency(268),
+  solo: latency(soloP99),
+  hanging: latency(hangP99),
+  isolation: {
+    solo_p99_ms: soloP99,
+    with_hanging_p99_ms: hangP99,
+    ratio: Math.round((hangP99 / soloP99) * 100) / 100,
+  },
+});
+
+describe('activationRows', () => {
+  it('meets the batched rate and isolation targets at their bounds and misses them beyond', () => {
+    const ok = activationRows(activation(5000, 200, 220));
+    expect(row(ok, 'deliveries/s, batch_size 100')).toEqual([
+      'deliveries/s, batch_size 100 (100,000 in 1,000 requests)',
+      '5,000',
+      '5,000',
+      'yes',
+    ]);
+    expect(row(ok, 'isolation')).toEqual(['isolation: p99 beside a hang / alone', '1.10', '<= 1.10', 'yes']);
+    expect(row(ok, 'event -> webhook p99')[3]).toBe('yes');
+    const bad = activationRows(activation(4999, 200, 317));
+    expect(row(bad, 'deliveries/s, batch_size 100')[3]).toBe('no');
+    expect(row(bad, 'isolation')[1]).toBe('1.59');
+    expect(row(bad, 'isolation')[3]).toBe('no');
+  });
+
+  it('reports a run that received nothing as n/a, not met', () => {
+    const rows = activationRows({ ...activation(6000, 200, 210), e2e: latency(NaN) });
+    expect(row(rows, 'event -> webhook p99')).toEqual([
+      'event -> webhook p99 ms at 200/s',
+      'n/a',
+      '2,000',
+      'no',
+    ]);
+  });
+});
+
+describe('journeyRows', () => {
+  it('checks lateness p99 and bytes per waiting instance against their targets', () => {
+    const result = {
+      profiles: 100000,
+      enterPerSecond: 3000,
+      bytesPerWaitingInstance: 336,
+      latenessP50Ms: 21,
+      latenessP99Ms: 1000,
+      latenessMaxMs: 1500,
+      actionsPerSecond: 1667,
+    };
+    const rows = journeyRows(result, 60);
+    expect(row(rows, 'profiles waiting')).toEqual([
+      'profiles waiting on a timer (due over 60 s)',
+      '100,000',
+      '',
+      '',
+    ]);
+    expect(row(rows, 'Redis bytes')).toEqual(['Redis bytes/waiting instance', '336', '300', 'no']);
+    expect(row(rows, 'timer lateness p99')).toEqual(['timer lateness p99 ms', '1,000', '1,000', 'yes']);
+    expect(row(journeyRows({ ...result, bytesPerWaitingInstance: 300 }, 60), 'Redis bytes')[3]).toBe('yes');
+  });
+});
+
+describe('profileApiRows', () => {
+  const run = (offered: number | null, p99: number, non2xx = 0) => ({
+    offered_per_s: offered,
+    requests_per_s: offered ?? 0,
+    p50_ms: 2,
+    p99_ms: p99,
+    non_2xx: non2xx,
+    errors: 0,
+  });
+  it('meets the lookup p99 only at the target rate', () => {
+    const at: ProfileApiLoadResult = { lookups: run(2000, 9), events: run(20, 150) };
+    expect(row(profileApiRows(at), 'lookup p99')).toEqual(['lookup p99 ms', '9', '10 at 2,000/s', 'yes']);
+    expect(row(profileApiRows(at), 'events route p99')[3]).toBe('yes');
+    const below: ProfileApiLoadResult = { lookups: run(200, 9), events: run(20, 151, 3) };
+    expect(row(profileApiRows(below), 'lookup p99')[3]).toBe('no');
+    expect(row(profileApiRows(below), 'events route p99')[3]).toBe('no');
+    expect(row(profileApiRows(below), 'events route non-2xx')).toEqual([
+      'events route non-2xx + errors',
+      '3',
+      '0',
+      'no',
+    ]);
+  });
+});
+
+describe('privacyRows', () => {
+  it('checks request -> receipt p99 against 60 s', () => {
+    const result = {
+      people: 3953,
+      subjects: 100,
+      deletesPerMinute: 105.6,
+      p50Ms: 39000,
+      p99Ms: 60000,
+      sample: '',
+    };
+    expect(privacyRows(result)).toEqual([
+      ['delete requests sent at once (population of 3,953 people)', '100', '', ''],
+      ['deletes/min', '105.6', '', ''],
+      ['request -> receipt p50 ms', '39,000', '', ''],
+      ['request -> receipt p99 ms', '60,000', '60,000', 'yes'],
+    ]);
+    expect(privacyRows({ ...result, p99Ms: 60001 })[3]![3]).toBe('no');
+  });
+});
