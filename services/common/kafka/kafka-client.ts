@@ -7,6 +7,8 @@ export type { Kafka };
 
 const kafkaLog = createLogger('kafkajs');
 
+const LIMITED_RETRIES_WARNING = 'Limiting retries for the idempotent producer';
+
 function toPino(level: KafkaLogLevel): 'error' | 'warn' | 'info' | 'debug' {
   switch (level) {
     case KafkaLogLevel.ERROR:
@@ -37,6 +39,9 @@ export function createKafka(
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...rest } = log;
+        // Said once per producer: its bounded retries are deliberate (our own retry loops wrap every
+        // send, and exactly-once downstream rests on deterministic ids, not Kafka transactions).
+        if (message.startsWith(LIMITED_RETRIES_WARNING)) return;
         kafkaLog[toPino(level)](rest, message);
       },
   });
