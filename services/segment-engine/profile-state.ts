@@ -1,6 +1,7 @@
 // One profile's segment state, as stored (JSON) in Redis: its traits, day buckets of aggregates per
 // event signature, the messageIds already counted, and the last membership / computed value emitted
 // with their versions. Plain functions over plain data; the store does the I/O.
+import { isConsentTrait } from '../identity-resolver/consent-operations';
 import type { FlatJson } from '../common/events/flat-json';
 import { matchesValue, numberOf } from './value-comparison';
 import type { SegmentPlan, Signature } from './segment-plan';
@@ -77,6 +78,8 @@ export function applyTraitChanges(
 ): boolean {
   let changed = false;
   for (const t of changes) {
+    // Consent rides on the profile as reserved trait entries; segments see only traits (as SQL does).
+    if (isConsentTrait(t.name)) continue;
     if ((state.tv[t.name] ?? 0) >= version) continue;
     state.tv[t.name] = version;
     if (t.newValue === null) delete state.traits[t.name];
