@@ -19,7 +19,11 @@ import { parseIdentityRules } from '../../identity-resolver/identity-rules';
 import { privacyRequest } from './privacy-command';
 import { SERVICE_LOADERS } from '../service-registry';
 import { bindQuery, REVENUE_PER_PROFILE_TOP5, TOP_EVENTS_7D } from '../demo/analyst-queries';
-import { activationDemo } from '../demo/demo-activation';
+import {
+  prepareActivationDemo,
+  reportActivationDemo,
+  type PreparedActivationDemo,
+} from '../demo/demo-activation';
 import { formatDuration, formatProfileLine, formatTable, type Row } from '../demo/demo-report';
 import { dayTag, demoShop, type Person, type ShopMessage } from '../demo/demo-shop';
 import { runJourneyDemo } from '../demo/demo-journeys';
@@ -252,10 +256,7 @@ export async function demoCommand(config: Config): Promise<number> {
     say('analyst query: revenue per profile, top 5 (events_resolved + profiles)');
     say(formatTable(await queryRows(clickhouse, bindQuery(REVENUE_PER_PROFILE_TOP5, bound))));
     say('');
-    await runSegmentsDemo(config, say);
-    say('');
-    say('activation: segment entries delivered to a local webhook, consent enforced');
-    await activationDemo({
+    const activation = {
       tenant: TENANT,
       database: config.CDP_CLICKHOUSE_DATABASE,
       kafka,
@@ -264,10 +265,16 @@ export async function demoCommand(config: Config): Promise<number> {
       events,
       graph,
       clickhouse,
-      people: [shown[0]!.userId, shown[1]!.userId],
+      people: [shown[0]!.userId, shown[1]!.userId] as [string, string],
       receiver,
       say,
+    };
+    let prepared: PreparedActivationDemo | undefined;
+    await runSegmentsDemo(config, say, async () => {
+      prepared = await prepareActivationDemo(activation);
     });
+    say('');
+    await reportActivationDemo(activation, prepared!);
     say('');
     await runJourneyDemo(config, { collectorUrl: url, receiver, say });
     // Privacy erases a customer made for this run: the shop's own customers stay, so the demo can

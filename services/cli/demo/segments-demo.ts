@@ -45,7 +45,12 @@ const SHOWN = ['demo-browsers', 'demo-recent-buyers'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runSegmentsDemo(config: Config, say: (line: string) => void): Promise<void> {
+export async function runSegmentsDemo(
+  config: Config,
+  say: (line: string) => void,
+  /** Runs once the definitions are published and before the engine starts (the activation part). */
+  beforeEngine?: () => Promise<void>,
+): Promise<void> {
   const run = Date.now();
   const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-demo-segments`, { quiet: true });
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
@@ -75,6 +80,7 @@ export async function runSegmentsDemo(config: Config, say: (line: string) => voi
       await producer.send([await definitionMessage(codec, record)]);
     }
     await deleteTenantSegmentState(redis, TENANT);
+    await beforeEngine?.();
 
     await watcher.connect();
     const joined = new Promise<void>((resolve) => watcher.on(watcher.events.GROUP_JOIN, () => resolve()));
