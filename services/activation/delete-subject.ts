@@ -1,7 +1,7 @@
 // Deletion requests to destinations that declare `supports_deletion`: the privacy service calls
 // deleteSubject for each. A webhook gets a signed POST of the documented body (docs/destinations.md,
-// "Deletion"); a Segment-compatible API gets its `/v1/delete`-style body at `<url>/v1/delete`; a kafka
-// destination gets a record of type `delete`. Retrying is the caller's: the answer says whether to.
+// "Deletion"); a Segment-compatible API gets the call of type `delete` in a batch at `<url>/v1/batch`
+// (where its other calls go); a kafka destination gets a record of type `delete`. Retrying is the caller's: the answer says whether to.
 import type { AvroCodec } from '../common/codec/avro-codec';
 import type { Destination } from '../common/definitions/kinds/destination';
 import type { MessageSender } from '../common/kafka/producer';
