@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import type { AvroCodec } from '../common/codec/avro-codec';
 import type { Kafka } from '../common/kafka/kafka-client';
+import { deletePrivateGroups } from '../common/kafka/private-readers';
 import { TOPICS } from '../common/kafka/topics';
 import type { Logger } from '../common/logger';
 import { privacyReceipts, type PrivacyReceiptRecord } from '../common/streams/privacy-receipts';
@@ -131,9 +132,6 @@ export class PrivacyRequestFollower {
     this.consumer = undefined;
     if (consumer === undefined) return;
     await consumer.disconnect();
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([this.groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await deletePrivateGroups(this.options.kafka, [this.groupId]);
   }
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { AvroCodec } from '../../common/codec/avro-codec';
 import type { Config } from '../../common/config';
 import { createKafka, type Kafka } from '../../common/kafka/kafka-client';
+import { deletePrivateGroups } from '../../common/kafka/private-readers';
 import { createProducer } from '../../common/kafka/producer';
 import { readTopicToEnd } from '../../common/kafka/read-to-end';
 import { TOPICS } from '../../common/kafka/topics';
@@ -79,11 +80,7 @@ async function awaitReceipt(
   } finally {
     clearTimeout(timer);
     await consumer.disconnect();
-    // The group committed nothing; removing it keeps the broker's group list clean.
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await deletePrivateGroups(kafka, [groupId]);
   }
 }
 

@@ -8,6 +8,7 @@ import type { Config } from '../../common/config';
 import { definitionMessage, readDefinitions } from '../../common/definitions/definitions-topic';
 import { sameBody } from '../../common/definitions/validate-definitions';
 import { createKafka } from '../../common/kafka/kafka-client';
+import { deletePrivateGroups } from '../../common/kafka/private-readers';
 import { createProducer } from '../../common/kafka/producer';
 import { TOPICS } from '../../common/kafka/topics';
 import { createLogger } from '../../common/logger';
@@ -139,9 +140,6 @@ export async function runSegmentsDemo(
     await watcher.disconnect();
     await producer.disconnect();
     redis.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([engineGroup, watchGroup]).catch(() => undefined);
-    await admin.disconnect();
+    await deletePrivateGroups(kafka, [engineGroup, watchGroup]);
   }
 }

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import type { AvroCodec } from '../codec/avro-codec';
 import type { Kafka } from '../kafka/kafka-client';
+import { deletePrivateGroups, nonEmptyEndOffsets } from '../kafka/private-readers';
 import type { Logger } from '../logger';
 import { definitionKey, definitions as definitionsStream } from '../streams/definitions';
 import type { DefinitionKind, DefinitionSet, StoredDefinition } from './definition-kind';
@@ -73,17 +74,7 @@ export class DefinitionsFollower {
   /** Resolves once every definition published before the call is in memory. */
   async start(): Promise<void> {
     const { kafka } = this.options;
-    const admin = kafka.admin();
-    await admin.connect();
-    let ends: Map<number, bigint>;
-    try {
-      const offsets = await admin.fetchTopicOffsets(this.topic);
-      ends = new Map(
-        offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    const ends = await nonEmptyEndOffsets(kafka, this.topic);
     let caughtUp: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
     if (ends.size === 0) caughtUp();
@@ -111,10 +102,7 @@ export class DefinitionsFollower {
     this.consumer = undefined;
     if (consumer === undefined) return;
     await consumer.disconnect();
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([this.groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await deletePrivateGroups(this.options.kafka, [this.groupId]);
   }
 
   private async apply(key: Buffer | null, value: Buffer | null): Promise<void> {

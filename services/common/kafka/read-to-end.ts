@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type { EachBatchPayload } from 'kafkajs';
 import type { Kafka } from './kafka-client';
+import { deletePrivateGroups, nonEmptyEndOffsets } from './private-readers';
 
 export interface ReadToEndOptions {
   kafka: Kafka;
@@ -17,22 +18,9 @@ export interface ReadToEndOptions {
   timeoutMs?: number;
 }
 
-async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(
-      offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
-    );
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export async function readTopicToEnd(options: ReadToEndOptions): Promise<void> {
   const { kafka, topic } = options;
-  const ends = await endOffsets(kafka, topic);
+  const ends = await nonEmptyEndOffsets(kafka, topic);
   if (ends.size === 0) return;
 
   // A fresh group starts at the beginning; it commits nothing and is deleted afterwards.
@@ -74,9 +62,6 @@ export async function readTopicToEnd(options: ReadToEndOptions): Promise<void> {
   } finally {
     clearTimeout(timer);
     await consumer.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await deletePrivateGroups(kafka, [groupId]);
   }
 }
