@@ -73,6 +73,7 @@ export function profileApiRows(r: ProfileApiLoadResult): Row[] {
     ['lookups offered/s', fmt(r.lookups.offered_per_s ?? NaN), fmt(TARGETS.profileLookupRate), ''],
     ['lookups served/s', fmt(r.lookups.requests_per_s), '', ''],
     ['lookup p50 ms', fmt(r.lookups.p50_ms), '', ''],
+    ['lookup p95 ms', fmt(r.lookups.p95_ms), '', ''],
     [
       'lookup p99 ms',
       fmt(r.lookups.p99_ms),
@@ -80,6 +81,8 @@ export function profileApiRows(r: ProfileApiLoadResult): Row[] {
       lookupAtTarget ? met(r.lookups.p99_ms, (v) => v <= TARGETS.profileLookupP99Ms) : 'no',
     ],
     ['lookups non-2xx + errors', fmt(failed(r.lookups)), '0', met(failed(r.lookups), (v) => v === 0)],
+    ['API CPU ms per lookup', fmt(r.lookups.cpu_ms_per_request, 3), '', ''],
+    ['API event-loop delay p99 ms (lookups)', fmt(r.lookups.loop_delay_p99_ms, 1), '', ''],
     [
       `events route served/s (offered ${fmt(r.events.offered_per_s ?? NaN)}/s)`,
       fmt(r.events.requests_per_s),

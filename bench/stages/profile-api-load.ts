@@ -1,16 +1,18 @@
-// Load on the profile API: autocannon at a fixed request rate against profile lookups (cycling
-// through the population's identifiers), then against the events route. Starts its own API
-// process-internally on a free port, with a tenants file holding one read key for the tenant.
+// Load on the profile API: an open-model load generator in a process of its own (open-loop-load.ts)
+// at a fixed request rate against profile lookups (cycling through the population's identifiers),
+// then against the events route, each after a warm-up that is not recorded. Starts its own API in
+// this process on a free port, with a tenants file holding one read key for the tenant, and reports
+// this process's CPU per request, event-loop delay and GC pauses of each recorded window.
 // `make bench` runs it on the main run's population; bench/profile-api-bench.ts on a seeded graph.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import type { Config } from '../../services/common/config';
 import { createLogger } from '../../services/common/logger';
 import { sha256Hex } from '../../services/common/tenants';
 import { startProfileApi } from '../../services/profile-api/main';
 import { generateReadKey } from '../../services/profile-api/api-keys';
+import { runOpenLoopLoad, type ServerSide } from './open-loop-load';
 
 export interface ProfileApiLoadOptions {
   tenant: string;
@@ -21,6 +23,8 @@ export interface ProfileApiLoadOptions {
   /** Offered requests per second of the lookup run (the issue's 2,000). */
   rate: number;
   seconds: number;
+  /** Unrecorded seconds at the same rate before each run (JIT, connections, caches). */
+  warmupSeconds?: number;
   connections?: number;
   /** ClickHouse database the events route reads (default CDP_CLICKHOUSE_DATABASE). */
   database?: string;
@@ -28,11 +32,15 @@ export interface ProfileApiLoadOptions {
   privacyTopics?: { requests: string; receipts: string };
 }
 
-export interface LatencyRun {
+export interface LatencyRun extends ServerSide {
   offered_per_s: number | null;
   requests_per_s: number;
   p50_ms: number;
+  p95_ms: number;
   p99_ms: number;
+  p999_ms: number;
+  max_ms: number;
+  max_in_flight: number;
   non_2xx: number;
   errors: number;
 }
@@ -46,25 +54,34 @@ async function load(
   port: number,
   key: string,
   paths: string[],
-  seconds: number,
-  connections: number,
-  rate: number | undefined,
+  o: { rate: number; seconds: number; warmupSeconds: number; connections: number },
 ): Promise<LatencyRun> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: seconds,
-    ...(rate !== undefined && { overallRate: rate }),
+  const r = await runOpenLoopLoad({
+    port,
     headers: { authorization: `Bearer ${key}` },
-    requests: paths.map((p) => ({ method: 'GET', path: p })),
+    paths,
+    rate: o.rate,
+    seconds: o.seconds,
+    warmupSeconds: o.warmupSeconds,
+    maxConnections: o.connections,
+    timeoutMs: 10_000,
   });
   return {
-    offered_per_s: rate ?? null,
-    requests_per_s: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    non_2xx: result.non2xx,
-    errors: result.errors,
+    offered_per_s: o.rate,
+    requests_per_s: r.served_per_s,
+    p50_ms: r.p50_ms,
+    p95_ms: r.p95_ms,
+    p99_ms: r.p99_ms,
+    p999_ms: r.p999_ms,
+    max_ms: r.max_ms,
+    max_in_flight: r.max_in_flight,
+    non_2xx: r.non_2xx,
+    errors: r.errors,
+    cpu_ms_per_request: r.cpu_ms_per_request,
+    loop_delay_p99_ms: r.loop_delay_p99_ms,
+    loop_delay_max_ms: r.loop_delay_max_ms,
+    gc_pause_total_ms: r.gc_pause_total_ms,
+    gc_pause_max_ms: r.gc_pause_max_ms,
   };
 }
 
@@ -97,23 +114,19 @@ export async function runProfileApiLoad(
     },
   );
   try {
-    const connections = o.connections ?? 32;
+    const warmupSeconds = o.warmupSeconds ?? 5;
     const lookups = await load(
       api.port,
       key,
       o.identifiers.map((i) => `/v1/profiles/${encodeURIComponent(i)}`),
-      o.seconds,
-      connections,
-      o.rate,
+      { rate: o.rate, seconds: o.seconds, warmupSeconds, connections: o.connections ?? 64 },
     );
-    // Each events request scans the events_resolved view: offered at a modest rate, p99 is the figure.
+    // Each events request reads ClickHouse: offered at a modest rate, p99 is the figure.
     const events = await load(
       api.port,
       key,
       o.profileIds.map((id) => `/v1/profiles/${id}/events?limit=100`),
-      o.seconds,
-      4,
-      20,
+      { rate: 20, seconds: o.seconds, warmupSeconds, connections: 16 },
     );
     return { lookups, events };
   } finally {

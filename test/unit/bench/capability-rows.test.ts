@@ -91,14 +91,24 @@ describe('profileApiRows', () => {
     offered_per_s: offered,
     requests_per_s: offered ?? 0,
     p50_ms: 2,
+    p95_ms: 3,
     p99_ms: p99,
+    p999_ms: p99,
+    max_ms: p99,
+    max_in_flight: 8,
     non_2xx: non2xx,
     errors: 0,
+    cpu_ms_per_request: 0.25,
+    loop_delay_p99_ms: 1.5,
+    loop_delay_max_ms: 3,
+    gc_pause_total_ms: 40,
+    gc_pause_max_ms: 2,
   });
   it('meets the lookup p99 only at the target rate', () => {
     const at: ProfileApiLoadResult = { lookups: run(2000, 9), events: run(20, 150) };
     expect(row(profileApiRows(at), 'lookup p99')).toEqual(['lookup p99 ms', '9', '10 at 2,000/s', 'yes']);
     expect(row(profileApiRows(at), 'events route p99')[3]).toBe('yes');
+    expect(row(profileApiRows(at), 'API CPU ms per lookup')[1]).toBe('0.250');
     const below: ProfileApiLoadResult = { lookups: run(200, 9), events: run(20, 151, 3) };
     expect(row(profileApiRows(below), 'lookup p99')[3]).toBe('no');
     expect(row(profileApiRows(below), 'events route p99')[3]).toBe('no');
