@@ -1,7 +1,7 @@
 // The profile API's two ClickHouse reads: a profile's events (mapped through profile_overrides like events_resolved, so events sent before
 // a merge belong to the survivor) and its current segment memberships.
 import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
-import { encodeCursor, eventsSql, segmentsSql, type EventsQuery } from './events-query';
+import { encodeCursor, eventsSql, mergedIdsSql, segmentsSql, type EventsQuery } from './events-query';
 
 export interface ProfileEvent {
   message_id: string;
@@ -50,6 +50,17 @@ function json(text: string): unknown {
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   const rs = await client.query({ query, format: 'JSONEachRow' });
   return rs.json<T>();
+}
+
+/** The ids merged into `profileId` per profile_overrides (the events_resolved view's mapping). */
+export async function readMergedIds(
+  client: ClickHouseClient,
+  database: string,
+  tenant: string,
+  profileId: string,
+): Promise<string[]> {
+  const found = await rows<{ id: string }>(client, mergedIdsSql(database, tenant, profileId));
+  return found.map((r) => r.id);
 }
 
 export async function readEventsPage(client: ClickHouseClient, q: EventsQuery): Promise<EventsPage> {

@@ -43,7 +43,8 @@ export function decodeCursor(text: string): EventsCursor | undefined {
 export interface EventsQuery {
   database: string;
   tenant: string;
-  profileId: string;
+  /** The live profile id and every id merged into it (the rows' profile_id is any of them). */
+  profileIds: readonly string[];
   /** Epoch seconds, inclusive. */
   since: number;
   limit: number;
@@ -51,20 +52,28 @@ export interface EventsQuery {
   after?: EventsCursor | undefined;
 }
 
+/**
+ * The ids merged into a profile as ClickHouse knows them (profile_overrides is flat: every
+ * descendant points at the root), for the events query's list.
+ */
+export function mergedIdsSql(database: string, tenant: string, profileId: string): string {
+  return [
+    'SELECT old_profile_id AS id',
+    `FROM ${sqlIdentifier(database)}.profile_overrides FINAL`,
+    `WHERE tenant = ${sqlString(tenant)} AND override_profile_id = ${sqlString(profileId)}`,
+  ].join('\n');
+}
+
 /** Newest first; one row more than `limit` so the caller knows whether a next page exists. */
 export function eventsSql(q: EventsQuery): string {
-  const db = sqlIdentifier(q.database);
-  const tenant = sqlString(q.tenant);
-  const profile = sqlString(q.profileId);
-  // The profile's own events and those of every profile merged into it, as events_resolved maps
-  // them, but read from the events table itself: ClickHouse 18.16 does not push these filters
-  // into the view's FINAL subqueries, so the view would read every event of every tenant.
-  const where = [
-    `tenant = ${tenant}`,
-    `timestamp >= toDateTime(${sqlNumber(q.since)})`,
-    `profile_id IN (SELECT old_profile_id FROM ${db}.profile_overrides FINAL ` +
-      `WHERE tenant = ${tenant} AND override_profile_id = ${profile} UNION ALL SELECT ${profile})`,
-  ];
+  if (q.profileIds.length === 0) throw new Error('eventsSql: no profile id');
+  // The events table's key is (tenant, day, event, message_id): nothing narrows it to one profile
+  // below the tenant's days of the window. So the profile's ids are a literal list in PREWHERE:
+  // ClickHouse reads the narrow profile_id column of the window and the wide JSON columns only
+  // where it matched. Neither FINAL (it merges every row of the window, all columns, before any
+  // filter) nor an IN subquery (18.16 then reads all columns too): a replayed event's copies are
+  // identical and folded by LIMIT 1 BY message_id instead.
+  const where = [`tenant = ${sqlString(q.tenant)}`, `timestamp >= toDateTime(${sqlNumber(q.since)})`];
   if (q.event !== undefined) where.push(`event = ${sqlString(q.event)}`);
   if (q.after !== undefined) {
     const ts = `toDateTime(${sqlNumber(q.after.ts)})`;
@@ -74,9 +83,11 @@ export function eventsSql(q: EventsQuery): string {
   return [
     'SELECT message_id, type, event, name, toUInt32(timestamp) AS ts, toUInt32(received_at) AS received,',
     '  properties, traits, context',
-    `FROM ${db}.events FINAL`,
+    `FROM ${sqlIdentifier(q.database)}.events`,
+    `PREWHERE profile_id IN (${q.profileIds.map(sqlString).join(', ')})`,
     `WHERE ${where.join('\n  AND ')}`,
     'ORDER BY timestamp DESC, message_id DESC',
+    'LIMIT 1 BY message_id',
     `LIMIT ${sqlNumber(q.limit + 1)}`,
   ].join('\n');
 }

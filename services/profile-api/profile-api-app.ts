@@ -27,7 +27,7 @@ import type { ProfileSnapshot } from '../identity-resolver/identity-outcome';
 import { lookupProfile, type ProfileLookup } from '../identity-resolver/profile-lookup';
 import { buildPrivacyRequest, publishPrivacyRequest } from '../privacy/privacy-request';
 import { apiKeyOwner, bearerKey, type ApiKeyKind } from './api-keys';
-import { readEventsPage, readSegments } from './clickhouse-reads';
+import { readEventsPage, readMergedIds, readSegments } from './clickhouse-reads';
 import { DEFAULT_EVENTS_WINDOW_SECONDS, decodeCursor } from './events-query';
 import { consentOf } from '../identity-resolver/consent-operations';
 import type { ProfileExtras } from './profile-extras';
@@ -252,10 +252,18 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
           (since !== undefined
             ? Math.floor(Date.parse(since) / 1000)
             : Math.floor(now() / 1000) - DEFAULT_EVENTS_WINDOW_SECONDS);
+        // The ids whose events are this profile's: the graph's own merge history (transitive, and
+        // ahead of ClickHouse) and profile_overrides (what events_resolved maps), as one list.
+        const merged = await readMergedIds(
+          options.clickhouse,
+          options.database,
+          tenant.id,
+          profile.profileId,
+        );
         const page = await readEventsPage(options.clickhouse, {
           database: options.database,
           tenant: tenant.id,
-          profileId: profile.profileId,
+          profileIds: [...new Set([profile.profileId, ...profile.mergedFrom, ...merged])],
           since: Math.max(0, windowStart),
           limit,
           event,

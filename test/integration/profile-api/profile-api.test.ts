@@ -265,6 +265,12 @@ describe('events and segments from ClickHouse', () => {
         { ...row('not-merged', 'Viewed', 60), profile_id: 'someone-else' },
       ],
     });
+    // A replay: the sink wrote m2 a second time (another part); the page shows it once.
+    await clickhouse.insert({
+      table: `${database}.events`,
+      format: 'JSONEachRow',
+      values: [row('m2', 'Viewed', 7200)],
+    });
     await clickhouse.insert({
       table: `${database}.profile_overrides`,
       format: 'JSONEachRow',

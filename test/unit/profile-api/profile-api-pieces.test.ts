@@ -21,18 +21,19 @@ test('the events query pages by keyset and escapes every value', () => {
   const sql = eventsSql({
     database: 'cdp',
     tenant: 't',
-    profileId: "p'1",
+    profileIds: ["p'1", 'merged'],
     since: 100,
     limit: 10,
     event: 'A\\B',
     after: { ts: 200, messageId: "m'", since: 100 },
   });
-  expect(sql).toContain("profile_id = 'p\\'1'");
+  expect(sql).toContain("PREWHERE profile_id IN ('p\\'1', 'merged')");
   expect(sql).toContain("event = 'A\\\\B'");
   expect(sql).toContain(
     "(timestamp < toDateTime(200) OR (timestamp = toDateTime(200) AND message_id < 'm\\''))",
   );
-  expect(sql).toContain('ORDER BY timestamp DESC, message_id DESC\nLIMIT 11');
+  expect(sql).toContain('ORDER BY timestamp DESC, message_id DESC\nLIMIT 1 BY message_id\nLIMIT 11');
+  expect(sql).not.toContain('FINAL');
   expect(sql).not.toContain('OFFSET');
 });
 
