@@ -28,7 +28,7 @@ export async function runOpenLoopLoad(spec: OpenLoopSpec): Promise<OpenLoopResul
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   child.stdin.end(JSON.stringify(spec));
-  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
   let measuring = false;
   let gcTotal = 0;
   let gcMax = 0;

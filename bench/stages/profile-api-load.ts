@@ -119,7 +119,7 @@ export async function runProfileApiLoad(
       api.port,
       key,
       o.identifiers.map((i) => `/v1/profiles/${encodeURIComponent(i)}`),
-      { rate: o.rate, seconds: o.seconds, warmupSeconds, connections: o.connections ?? 64 },
+      { rate: o.rate, seconds: o.seconds, warmupSeconds, connections: o.connections ?? 256 },
     );
     // Each events request reads ClickHouse: offered at a modest rate, p99 is the figure. `since`
     // reaches back before any bench population (dated from 2026-01-01): with the default 14-day
