@@ -1,18 +1,20 @@
 // Load on the profile API: an open-model load generator in a process of its own (open-loop-load.ts)
 // at a fixed request rate against profile lookups (cycling through the population's identifiers),
 // then against the events route, each after a warm-up that is not recorded. Starts its own API in
-// this process on a free port, with a tenants file holding one read key for the tenant, and reports
-// this process's CPU per request, event-loop delay and GC pauses of each recorded window.
+// a process of its own too (profile-api-child.ts) on a free port, with a tenants file holding one
+// read key for the tenant, and reports that process's CPU per request, event-loop delay and GC
+// pauses of each recorded window.
 // `make bench` runs it on the main run's population; bench/profile-api-bench.ts on a seeded graph.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../services/common/config';
-import { createLogger } from '../../services/common/logger';
+import { fork, type ChildProcess } from 'node:child_process';
 import { sha256Hex } from '../../services/common/tenants';
-import { startProfileApi } from '../../services/profile-api/main';
+import type { ProfileApiOverrides } from '../../services/profile-api/main';
 import { generateReadKey } from '../../services/profile-api/api-keys';
-import { runOpenLoopLoad, type ServerSide } from './open-loop-load';
+import { runOpenLoopLoad, type ServerMeter, type ServerSide, type ServerStats } from './open-loop-load';
+import type { ChildCommand, ChildReply } from './profile-api-child';
 
 export interface ProfileApiLoadOptions {
   tenant: string;
@@ -50,22 +52,72 @@ export interface ProfileApiLoadResult {
   events: LatencyRun;
 }
 
+interface ApiChild {
+  port: number;
+  meter: ServerMeter;
+  stop(): Promise<void>;
+}
+
+async function startApiChild(config: Config, overrides: ProfileApiOverrides): Promise<ApiChild> {
+  const child: ChildProcess = fork(path.join(__dirname, `profile-api-child${path.extname(__filename)}`), [], {
+    execArgv: __filename.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`profile API child exited with ${String(code)}`))),
+  );
+  exited.catch(() => undefined);
+  const ask = <T>(command: ChildCommand, pick: (reply: ChildReply) => T | undefined): Promise<T> =>
+    Promise.race([
+      exited,
+      new Promise<T>((resolve, reject) => {
+        const on = (reply: ChildReply) => {
+          if ('error' in reply) reject(new Error(`profile API child: ${reply.error}`));
+          const value = pick(reply);
+          if (value === undefined) return;
+          child.off('message', on);
+          resolve(value);
+        };
+        child.on('message', on);
+        child.send(command);
+      }),
+    ]);
+  const port = await ask({ start: { config, overrides } }, (r) => ('port' in r ? r.port : undefined));
+  return {
+    port,
+    meter: {
+      start: async () => {
+        await ask({ measure: 'start' }, (r) => ('measuring' in r ? true : undefined));
+      },
+      stop: () => ask<ServerStats>({ measure: 'stop' }, (r) => ('stats' in r ? r.stats : undefined)),
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.send({ stop: true } satisfies ChildCommand);
+      await exited.catch(() => undefined);
+    },
+  };
+}
+
 async function load(
-  port: number,
+  api: ApiChild,
   key: string,
   paths: string[],
   o: { rate: number; seconds: number; warmupSeconds: number; connections: number },
 ): Promise<LatencyRun> {
-  const r = await runOpenLoopLoad({
-    port,
-    headers: { authorization: `Bearer ${key}` },
-    paths,
-    rate: o.rate,
-    seconds: o.seconds,
-    warmupSeconds: o.warmupSeconds,
-    maxConnections: o.connections,
-    timeoutMs: 10_000,
-  });
+  const r = await runOpenLoopLoad(
+    {
+      port: api.port,
+      headers: { authorization: `Bearer ${key}` },
+      paths,
+      rate: o.rate,
+      seconds: o.seconds,
+      warmupSeconds: o.warmupSeconds,
+      maxConnections: o.connections,
+      timeoutMs: 10_000,
+    },
+    api.meter,
+  );
   return {
     offered_per_s: o.rate,
     requests_per_s: r.served_per_s,
@@ -100,14 +152,13 @@ export async function runProfileApiLoad(
       ],
     }),
   );
-  const api = await startProfileApi(
+  const api = await startApiChild(
     {
       ...config,
       CDP_TENANTS_FILE: tenantsFile,
       CDP_PROFILE_API_PORT: 0,
       CDP_PROFILE_API_RATE_LIMIT_PER_SECOND: 0,
     },
-    createLogger('profile-api-bench', 'warn'),
     {
       ...(o.database !== undefined && { database: o.database }),
       ...(o.privacyTopics !== undefined && { privacyTopics: o.privacyTopics }),
@@ -116,7 +167,7 @@ export async function runProfileApiLoad(
   try {
     const warmupSeconds = o.warmupSeconds ?? 5;
     const lookups = await load(
-      api.port,
+      api,
       key,
       o.identifiers.map((i) => `/v1/profiles/${encodeURIComponent(i)}`),
       { rate: o.rate, seconds: o.seconds, warmupSeconds, connections: o.connections ?? 256 },
@@ -125,7 +176,7 @@ export async function runProfileApiLoad(
     // reaches back before any bench population (dated from 2026-01-01): with the default 14-day
     // window the pages of an older population are empty and the figure measures no event read.
     const events = await load(
-      api.port,
+      api,
       key,
       o.profileIds.map((id) => `/v1/profiles/${id}/events?limit=100&since=2000-01-01T00:00:00Z`),
       { rate: 20, seconds: o.seconds, warmupSeconds, connections: 16 },
