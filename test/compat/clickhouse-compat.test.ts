@@ -24,6 +24,7 @@ import { resolvedOrderRecord } from '../support/resolved-event-record';
 import { segmentSchema } from '../../services/common/definitions/kinds/segment';
 import { computedTraitRow, membershipChangeRow } from '../../services/clickhouse-sink/segment-rows';
 import { compileSegment } from '../../services/segment-engine/sql/compile-segment';
+import { eventsSql, mergedIdsSql, segmentsSql } from '../../services/profile-api/events-query';
 import { conditions, engineMembers, sqlCaseContext, sqlCaseRows } from '../support/segment-sql-cases';
 
 const root = path.join(__dirname, '../..');
@@ -207,6 +208,24 @@ function analystStatements(): Statement[] {
   return [...byText].map(([sql, label]) => ({ label, sql: analystQueries.bindQuery(sql, PARAMS) }));
 }
 
+/** The profile API's reads: merged ids, an events page (first and later, with an event name), segments. */
+function profileApiStatements(): Statement[] {
+  const page = { database: DB, tenant: 'demo', profileIds: ['p-1', 'p-0'], since: 0, limit: 100 };
+  return [
+    { label: 'profile API merged ids', sql: mergedIdsSql(DB, 'demo', 'p-1') },
+    { label: 'profile API events page', sql: eventsSql(page) },
+    {
+      label: 'profile API events later page of one event',
+      sql: eventsSql({
+        ...page,
+        event: 'Order Completed',
+        after: { ts: 1_790_000_000, messageId: 'm', since: 0 },
+      }),
+    },
+    { label: 'profile API segments', sql: segmentsSql(DB, 'demo', 'p-1') },
+  ];
+}
+
 it('runs every migration, the sink inserts and every analyst query on current ClickHouse', () => {
   const python = chdbPython();
   const version = onChdb(python, ['--version']).trim();
@@ -216,7 +235,7 @@ it('runs every migration, the sink inserts and every analyst query on current Cl
   // Not vacuous: the tree has eight migrations and seven documented queries today.
   expect(migrations.length).toBeGreaterThanOrEqual(9);
   expect(analyst.length).toBeGreaterThanOrEqual(7);
-  const statements = [...migrations, ...sinkInserts(), ...analyst];
+  const statements = [...migrations, ...sinkInserts(), ...analyst, ...profileApiStatements()];
   const output = JSON.parse(onChdb(python, [], JSON.stringify({ statements }))) as {
     results: { label: string; error: string | null }[];
   };
