@@ -104,8 +104,10 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
-    // A lookup is cheap; a log line per request would cost more than it.
+    // A lookup is cheap; a log line per request would cost more than it, and so would a child
+    // logger per request (fastify's default): errors carry the request id themselves.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -135,7 +137,7 @@ export async function buildProfileApiApp(options: ProfileApiOptions): Promise<Fa
     if (err.validation !== undefined) return fail(reply, 400, 'bad_request', err.message);
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
       return fail(reply, err.statusCode, 'bad_request', err.message);
-    request.log.error({ err, url: request.url }, 'profile API request failed');
+    request.log.error({ err, reqId: request.id, url: request.url }, 'profile API request failed');
     return fail(reply, 500, 'internal', 'the request failed inside the profile API; see its log');
   });
   app.setNotFoundHandler((request, reply) =>
