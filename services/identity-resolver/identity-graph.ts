@@ -9,9 +9,11 @@ import {
   snapshotFromLua,
   type IdentityOutcome,
   type IdentityRejection,
+  type IdentitySuppressed,
   type ProfileSnapshot,
 } from './identity-outcome';
 import { DEFAULT_IDENTITY_RULES, OTHER_TYPES, type IdentityRules } from './identity-rules';
+import { identifierDigest, suppressionKeys } from '../common/privacy/suppression';
 import { loadLuaScript, runLuaScript, type LuaScript } from './lua-scripts';
 import { prepareResolution, type ResolutionRequest } from './prepare-resolution';
 import { identifierIndexKey, outcomeKey, tenantOfKey, tenantPrefix } from './redis-keys';
@@ -60,8 +62,16 @@ function luaRules(rules: IdentityRules): LuaRules {
 
 export type RestoreResult = 'restored' | 'stale' | 'merged';
 
+export interface ResolveOptions {
+  /**
+   * Refuse the event, before anything is read or written, when the privacy suppression list
+   * (common/privacy/suppression.ts) holds one of its identifiers: the reply is `suppressed`.
+   */
+  refuseSuppressed?: boolean;
+}
+
 export class IdentityGraph {
-  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-2.lua');
+  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-4.lua');
   private readonly getScript: LuaScript = loadLuaScript('get-profile-1.lua');
   private readonly restoreScript: LuaScript = loadLuaScript('restore-profile-1.lua');
   private readonly releaseScript: LuaScript = loadLuaScript('release-outcomes-1.lua');
@@ -81,7 +91,19 @@ export class IdentityGraph {
     event: IdentityEventInput,
     rules: IdentityRules,
     at?: number,
-  ): Promise<IdentityOutcome | IdentityRejection> {
+  ): Promise<IdentityOutcome | IdentityRejection>;
+  async resolveEvent(
+    event: IdentityEventInput,
+    rules: IdentityRules,
+    at: number | undefined,
+    options: ResolveOptions,
+  ): Promise<IdentityOutcome | IdentityRejection | IdentitySuppressed>;
+  async resolveEvent(
+    event: IdentityEventInput,
+    rules: IdentityRules,
+    at?: number,
+    options: ResolveOptions = {},
+  ): Promise<IdentityOutcome | IdentityRejection | IdentitySuppressed> {
     const prepared = prepareResolution(event, rules);
     if (!prepared.ok) {
       return {
@@ -91,14 +113,26 @@ export class IdentityGraph {
         reason: prepared.reason,
       };
     }
-    return this.resolveRequest(prepared.request, rules, at);
+    return this.resolveRequest(prepared.request, rules, at, options);
   }
 
   async resolveRequest(
     request: ResolutionRequest,
     rules: IdentityRules,
+    at?: number,
+  ): Promise<IdentityOutcome>;
+  async resolveRequest(
+    request: ResolutionRequest,
+    rules: IdentityRules,
+    at: number | undefined,
+    options: ResolveOptions,
+  ): Promise<IdentityOutcome | IdentitySuppressed>;
+  async resolveRequest(
+    request: ResolutionRequest,
+    rules: IdentityRules,
     at: number = this.now(),
-  ): Promise<IdentityOutcome> {
+    options: ResolveOptions = {},
+  ): Promise<IdentityOutcome | IdentitySuppressed> {
     const { tenant, messageId, refused, warnings } = request;
     if (request.identifiers.length === 0) {
       // Nothing to resolve against: the graph is untouched, so there is nothing to dedupe either.
@@ -134,13 +168,14 @@ export class IdentityGraph {
       founder: request.founderProfileId,
       traits: request.traitOperations.map((op) => [op.name, KIND_CODE[op.kind], op.value ?? '']),
       rules: luaRules(rules),
+      held: options.refuseSuppressed ? request.identifiers.map(identifierDigest) : undefined,
     });
     let reply: unknown;
     try {
       reply = await runLuaScript(
         this.redis,
         this.resolveScript,
-        [identifierIndexKey(tenant), outcomeKey(tenant, messageId)],
+        [identifierIndexKey(tenant), outcomeKey(tenant, messageId), ...suppressionKeys(tenant)],
         [payload, digest.subarray(0, 16)],
       );
     } catch (error) {

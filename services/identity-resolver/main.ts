@@ -9,7 +9,6 @@ import { createRedis } from '../common/redis/redis-client';
 import { runAsMain } from '../common/runtime/run-services';
 import { defineStreamProcessor, type RunningProcessor } from '../common/runtime/stream-processor';
 import { loadTenants, type TenantDirectory } from '../common/tenants';
-import { SuppressionList } from '../common/privacy/suppression';
 import { IdentityGraph } from './identity-graph';
 import { parseIdentityRules, type IdentityRules } from './identity-rules';
 import { PendingOutputs } from './pending-outputs';
@@ -66,7 +65,7 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
       rulesFor: (tenant) => rules.get(tenant),
       topics: topics.outputs,
       pending,
-      isSuppressed: new SuppressionList(redis).isSuppressed,
+      refuseSuppressed: true,
     });
     const guard: SnapshotGuardDeps = {
       redis,

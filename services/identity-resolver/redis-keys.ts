@@ -5,7 +5,7 @@
 //   {t:<tenant>}:m:<period>:<n>   hash  messages seen in one period of the dedupe window
 //                                 (lua/includes/dedupe-buckets.lua)
 //   {t:<tenant>}:o:<digest>       string  a message's outcome, kept until its outputs are
-//                                 acknowledged (lua/resolve-event-2.lua; <digest>: hex of the
+//                                 acknowledged (lua/resolve-event-4.lua; <digest>: hex of the
 //                                 first 16 bytes of SHA-1(messageId))
 
 import { hash } from 'node:crypto';
