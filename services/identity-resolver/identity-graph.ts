@@ -16,7 +16,7 @@ import { DEFAULT_IDENTITY_RULES, OTHER_TYPES, type IdentityRules } from './ident
 import { identifierDigest, suppressionKeys } from '../common/privacy/suppression';
 import { loadLuaScript, runLuaScript, type LuaScript } from './lua-scripts';
 import { prepareResolution, type ResolutionRequest } from './prepare-resolution';
-import { identifierIndexKey, outcomeKey, tenantOfKey, tenantPrefix } from './redis-keys';
+import { identifierIndexKey, outcomeKeyOfDigest, tenantOfKey, tenantPrefix } from './redis-keys';
 import { encodeTraitEntry } from './trait-operations';
 
 /** Keys per UNLINK: one round trip per chunk of a consumed batch, never one huge command. */
@@ -35,17 +35,18 @@ interface LuaRules {
   maxTraitBytes: number;
 }
 
-const luaRulesCache = new WeakMap<IdentityRules, LuaRules>();
+/** Each tenant's rules as the script reads them, serialized once (they go with every event). */
+const luaRulesCache = new WeakMap<IdentityRules, string>();
 
-function luaRules(rules: IdentityRules): LuaRules {
-  let compiled = luaRulesCache.get(rules);
-  if (compiled === undefined) {
+function luaRules(rules: IdentityRules): string {
+  let json = luaRulesCache.get(rules);
+  if (json === undefined) {
     const rank: Record<string, number> = {};
     rules.priority.forEach((type, index) => {
       if (type !== OTHER_TYPES) rank[type] = index;
     });
     const others = rules.priority.indexOf(OTHER_TYPES);
-    compiled = {
+    const compiled: LuaRules = {
       rank,
       otherRank: others >= 0 ? others : rules.priority.length,
       limits: { ...rules.limits },
@@ -55,9 +56,10 @@ function luaRules(rules: IdentityRules): LuaRules {
       maxTraits: rules.maxTraitsPerProfile,
       maxTraitBytes: rules.maxTraitBytesPerProfile,
     };
-    luaRulesCache.set(rules, compiled);
+    json = JSON.stringify(compiled);
+    luaRulesCache.set(rules, json);
   }
-  return compiled;
+  return json;
 }
 
 export type RestoreResult = 'restored' | 'stale' | 'merged';
@@ -157,8 +159,9 @@ export class IdentityGraph {
     }
     // Hashed here, where it is cheap; the script keeps 16 bytes of it per message for the window.
     const digest = hash('sha1', messageId, 'buffer');
-    const payload = JSON.stringify({
-      prefix: tenantPrefix(tenant),
+    const prefix = tenantPrefix(tenant);
+    const fields = JSON.stringify({
+      prefix,
       ts: request.timestampMs,
       now: at,
       windowMs: rules.dedupeWindowSeconds * 1000,
@@ -167,15 +170,15 @@ export class IdentityGraph {
       ids: request.identifiers,
       founder: request.founderProfileId,
       traits: request.traitOperations.map((op) => [op.name, KIND_CODE[op.kind], op.value ?? '']),
-      rules: luaRules(rules),
       held: options.refuseSuppressed ? request.identifiers.map(identifierDigest) : undefined,
     });
+    const payload = `${fields.slice(0, -1)},"rules":${luaRules(rules)}}`;
     let reply: unknown;
     try {
       reply = await runLuaScript(
         this.redis,
         this.resolveScript,
-        [identifierIndexKey(tenant), outcomeKey(tenant, messageId), ...suppressionKeys(tenant)],
+        [identifierIndexKey(tenant), outcomeKeyOfDigest(tenant, digest), ...suppressionKeys(tenant)],
         [payload, digest.subarray(0, 16)],
       );
     } catch (error) {

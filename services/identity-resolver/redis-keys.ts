@@ -38,5 +38,10 @@ export function profileKey(tenant: string, profileId: string): string {
 }
 
 export function outcomeKey(tenant: string, messageId: string): string {
-  return `${tenantPrefix(tenant)}:o:${hash('sha1', messageId, 'hex').slice(0, 32)}`;
+  return outcomeKeyOfDigest(tenant, hash('sha1', messageId, 'buffer'));
+}
+
+/** The same key from SHA-1(messageId) already computed (the graph hashes each message once). */
+export function outcomeKeyOfDigest(tenant: string, sha1: Buffer): string {
+  return `${tenantPrefix(tenant)}:o:${sha1.toString('hex', 0, 16)}`;
 }
