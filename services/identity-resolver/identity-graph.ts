@@ -9,12 +9,14 @@ import {
   snapshotFromLua,
   type IdentityOutcome,
   type IdentityRejection,
+  type IdentitySuppressed,
   type ProfileSnapshot,
 } from './identity-outcome';
 import { DEFAULT_IDENTITY_RULES, OTHER_TYPES, type IdentityRules } from './identity-rules';
+import { identifierDigest, suppressionKeys } from '../common/privacy/suppression';
 import { loadLuaScript, runLuaScript, type LuaScript } from './lua-scripts';
 import { prepareResolution, type ResolutionRequest } from './prepare-resolution';
-import { identifierIndexKey, outcomeKey, tenantOfKey, tenantPrefix } from './redis-keys';
+import { identifierIndexKey, outcomeKeyOfDigest, tenantOfKey, tenantPrefix } from './redis-keys';
 import { encodeTraitEntry } from './trait-operations';
 
 /** Keys per UNLINK: one round trip per chunk of a consumed batch, never one huge command. */
@@ -33,17 +35,18 @@ interface LuaRules {
   maxTraitBytes: number;
 }
 
-const luaRulesCache = new WeakMap<IdentityRules, LuaRules>();
+/** Each tenant's rules as the script reads them, serialized once (they go with every event). */
+const luaRulesCache = new WeakMap<IdentityRules, string>();
 
-function luaRules(rules: IdentityRules): LuaRules {
-  let compiled = luaRulesCache.get(rules);
-  if (compiled === undefined) {
+function luaRules(rules: IdentityRules): string {
+  let json = luaRulesCache.get(rules);
+  if (json === undefined) {
     const rank: Record<string, number> = {};
     rules.priority.forEach((type, index) => {
       if (type !== OTHER_TYPES) rank[type] = index;
     });
     const others = rules.priority.indexOf(OTHER_TYPES);
-    compiled = {
+    const compiled: LuaRules = {
       rank,
       otherRank: others >= 0 ? others : rules.priority.length,
       limits: { ...rules.limits },
@@ -53,15 +56,24 @@ function luaRules(rules: IdentityRules): LuaRules {
       maxTraits: rules.maxTraitsPerProfile,
       maxTraitBytes: rules.maxTraitBytesPerProfile,
     };
-    luaRulesCache.set(rules, compiled);
+    json = JSON.stringify(compiled);
+    luaRulesCache.set(rules, json);
   }
-  return compiled;
+  return json;
 }
 
 export type RestoreResult = 'restored' | 'stale' | 'merged';
 
+export interface ResolveOptions {
+  /**
+   * Refuse the event, before anything is read or written, when the privacy suppression list
+   * (common/privacy/suppression.ts) holds one of its identifiers: the reply is `suppressed`.
+   */
+  refuseSuppressed?: boolean;
+}
+
 export class IdentityGraph {
-  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-2.lua');
+  private readonly resolveScript: LuaScript = loadLuaScript('resolve-event-4.lua');
   private readonly getScript: LuaScript = loadLuaScript('get-profile-1.lua');
   private readonly restoreScript: LuaScript = loadLuaScript('restore-profile-1.lua');
   private readonly releaseScript: LuaScript = loadLuaScript('release-outcomes-1.lua');
@@ -81,7 +93,19 @@ export class IdentityGraph {
     event: IdentityEventInput,
     rules: IdentityRules,
     at?: number,
-  ): Promise<IdentityOutcome | IdentityRejection> {
+  ): Promise<IdentityOutcome | IdentityRejection>;
+  async resolveEvent(
+    event: IdentityEventInput,
+    rules: IdentityRules,
+    at: number | undefined,
+    options: ResolveOptions,
+  ): Promise<IdentityOutcome | IdentityRejection | IdentitySuppressed>;
+  async resolveEvent(
+    event: IdentityEventInput,
+    rules: IdentityRules,
+    at?: number,
+    options: ResolveOptions = {},
+  ): Promise<IdentityOutcome | IdentityRejection | IdentitySuppressed> {
     const prepared = prepareResolution(event, rules);
     if (!prepared.ok) {
       return {
@@ -91,14 +115,26 @@ export class IdentityGraph {
         reason: prepared.reason,
       };
     }
-    return this.resolveRequest(prepared.request, rules, at);
+    return this.resolveRequest(prepared.request, rules, at, options);
   }
 
   async resolveRequest(
     request: ResolutionRequest,
     rules: IdentityRules,
+    at?: number,
+  ): Promise<IdentityOutcome>;
+  async resolveRequest(
+    request: ResolutionRequest,
+    rules: IdentityRules,
+    at: number | undefined,
+    options: ResolveOptions,
+  ): Promise<IdentityOutcome | IdentitySuppressed>;
+  async resolveRequest(
+    request: ResolutionRequest,
+    rules: IdentityRules,
     at: number = this.now(),
-  ): Promise<IdentityOutcome> {
+    options: ResolveOptions = {},
+  ): Promise<IdentityOutcome | IdentitySuppressed> {
     const { tenant, messageId, refused, warnings } = request;
     if (request.identifiers.length === 0) {
       // Nothing to resolve against: the graph is untouched, so there is nothing to dedupe either.
@@ -123,8 +159,9 @@ export class IdentityGraph {
     }
     // Hashed here, where it is cheap; the script keeps 16 bytes of it per message for the window.
     const digest = hash('sha1', messageId, 'buffer');
-    const payload = JSON.stringify({
-      prefix: tenantPrefix(tenant),
+    const prefix = tenantPrefix(tenant);
+    const fields = JSON.stringify({
+      prefix,
       ts: request.timestampMs,
       now: at,
       windowMs: rules.dedupeWindowSeconds * 1000,
@@ -133,14 +170,15 @@ export class IdentityGraph {
       ids: request.identifiers,
       founder: request.founderProfileId,
       traits: request.traitOperations.map((op) => [op.name, KIND_CODE[op.kind], op.value ?? '']),
-      rules: luaRules(rules),
+      held: options.refuseSuppressed ? request.identifiers.map(identifierDigest) : undefined,
     });
+    const payload = `${fields.slice(0, -1)},"rules":${luaRules(rules)}}`;
     let reply: unknown;
     try {
       reply = await runLuaScript(
         this.redis,
         this.resolveScript,
-        [identifierIndexKey(tenant), outcomeKey(tenant, messageId)],
+        [identifierIndexKey(tenant), outcomeKeyOfDigest(tenant, digest), ...suppressionKeys(tenant)],
         [payload, digest.subarray(0, 16)],
       );
     } catch (error) {

@@ -81,6 +81,13 @@ export interface IdentityRejection {
   reason: string;
 }
 
+/** Dropped before the graph: one of its identifiers is on the privacy suppression list. */
+export interface IdentitySuppressed {
+  status: 'suppressed';
+  tenant: string;
+  messageId: string;
+}
+
 class LuaReplyError extends Error {
   override name = 'LuaReplyError';
 }
@@ -155,7 +162,7 @@ function sortKeys<T>(object: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(object).sort(([a], [b]) => compareText(a, b)));
 }
 
-/** Parses the JSON reply of resolve-event-2.lua; the pre-graph refusals and warnings come first
+/** Parses the JSON reply of resolve-event-4.lua; the pre-graph refusals and warnings come first
  * (they are recomputed from the event, so a replay has them too). `now` is the time of this call. */
 export function outcomeFromLua(
   reply: unknown,
@@ -166,9 +173,10 @@ export function outcomeFromLua(
     warnings: IdentityWarning[];
     now: number;
   },
-): IdentityOutcome {
+): IdentityOutcome | IdentitySuppressed {
   const r = record(JSON.parse(text(reply, 'resolve-event reply')), 'resolve-event reply');
   const status = text(r.status, 'status');
+  if (status === 'suppressed') return { status, tenant: context.tenant, messageId: context.messageId };
   const profile = r.profile === undefined ? null : snapshotFromLua(r.profile);
   if (status === 'duplicate') {
     return {

@@ -7,13 +7,25 @@ export const CDP_PROFILE_NAMESPACE = '0b6c7f4e-5d2a-4c1b-9e3f-8a7d6c5b4a39';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Namespace UUID -> its 16 bytes: a tenant's namespace is parsed once, not for every event. */
+const namespaceBytes = new Map<string, Buffer>();
+
+function bytesOfNamespace(namespace: string): Buffer {
+  let bytes = namespaceBytes.get(namespace);
+  if (bytes === undefined) {
+    if (!UUID_PATTERN.test(namespace)) throw new Error(`uuidV5: namespace is not a UUID: ${namespace}`);
+    bytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+    namespaceBytes.set(namespace, bytes);
+  }
+  return bytes;
+}
+
 /** RFC 9562 version 5 (SHA-1, name-based). */
 export function uuidV5(name: string, namespace: string): string {
-  if (!UUID_PATTERN.test(namespace)) throw new Error(`uuidV5: namespace is not a UUID: ${namespace}`);
   // One-shot hash: createHash().update().digest() costs more than the SHA-1 itself on short names.
   const digest = hash(
     'sha1',
-    Buffer.concat([Buffer.from(namespace.replace(/-/g, ''), 'hex'), Buffer.from(name, 'utf8')]),
+    Buffer.concat([bytesOfNamespace(namespace), Buffer.from(name, 'utf8')]),
     'buffer',
   );
   const bytes = digest.subarray(0, 16);

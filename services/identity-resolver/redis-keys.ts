@@ -5,7 +5,7 @@
 //   {t:<tenant>}:m:<period>:<n>   hash  messages seen in one period of the dedupe window
 //                                 (lua/includes/dedupe-buckets.lua)
 //   {t:<tenant>}:o:<digest>       string  a message's outcome, kept until its outputs are
-//                                 acknowledged (lua/resolve-event-2.lua; <digest>: hex of the
+//                                 acknowledged (lua/resolve-event-4.lua; <digest>: hex of the
 //                                 first 16 bytes of SHA-1(messageId))
 
 import { hash } from 'node:crypto';
@@ -38,5 +38,10 @@ export function profileKey(tenant: string, profileId: string): string {
 }
 
 export function outcomeKey(tenant: string, messageId: string): string {
-  return `${tenantPrefix(tenant)}:o:${hash('sha1', messageId, 'hex').slice(0, 32)}`;
+  return outcomeKeyOfDigest(tenant, hash('sha1', messageId, 'buffer'));
+}
+
+/** The same key from SHA-1(messageId) already computed (the graph hashes each message once). */
+export function outcomeKeyOfDigest(tenant: string, sha1: Buffer): string {
+  return `${tenantPrefix(tenant)}:o:${sha1.toString('hex', 0, 16)}`;
 }

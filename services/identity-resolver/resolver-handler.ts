@@ -9,11 +9,10 @@ import { PoisonMessageError, type ConsumedMessage } from '../common/kafka/consum
 import type { MessageHandler } from '../common/kafka/consumer-runner';
 import type { OutgoingMessage } from '../common/kafka/producer';
 import type { IdentityEventInput } from './identity-event';
-import type { IdentityOutcome, IdentityRejection } from './identity-outcome';
+import type { IdentityOutcome, IdentityRejection, IdentitySuppressed } from './identity-outcome';
+import type { ResolveOptions } from './identity-graph';
 import type { IdentityRules } from './identity-rules';
-import type { SuppressionCheck } from '../common/privacy/suppression';
 import { ingestionWarnings } from '../common/streams/ingestion-warnings';
-import { extractIdentifiers } from './extract-identifiers';
 import { outcomeKey } from './redis-keys';
 import { resolverEventsSuppressed } from './resolver-metrics';
 import type { RecordOutputs } from './pending-outputs';
@@ -33,16 +32,21 @@ export interface ResolverHandlerDeps {
     resolveEvent(
       event: IdentityEventInput,
       rules: IdentityRules,
-      at?: number,
-    ): Promise<IdentityOutcome | IdentityRejection>;
+      at: number,
+      options: ResolveOptions,
+    ): Promise<IdentityOutcome | IdentityRejection | IdentitySuppressed>;
   };
   /** Told what each applied message left (stored outcome, snapshots), for the after-send step. */
   pending?: { note(message: ConsumedMessage, outputs: RecordOutputs): void };
   rulesFor(tenant: string): IdentityRules | undefined;
   topics: ResolverTopics;
   now?: () => Date;
-  /** The privacy suppression list (common/privacy/suppression.ts); absent: nothing is suppressed. */
-  isSuppressed?: SuppressionCheck;
+  /**
+   * Drop events carrying an identifier on the privacy suppression list (common/privacy/
+   * suppression.ts), checked by the graph's script in the same call as the apply; absent: nothing
+   * is suppressed.
+   */
+  refuseSuppressed?: boolean;
 }
 
 /** What the identity graph reads of a validated raw record: ids, traits, context and two instants. */
@@ -91,7 +95,7 @@ export function writtenSnapshots(outcome: IdentityOutcome, outputs: ResolverOutp
     .map((o) => ({ tenant, profileId: o.key, version: o.value === null ? null : o.value.version }));
   const firstWritten = outcome.status === 'replayed' && profileId !== null && version !== null;
   if (firstWritten && !written.some((w) => w.profileId === profileId))
-    written.push({ tenant, profileId, version });
+    written.push({ tenant, profileId, version, firstDelivery: true });
   return written;
 }
 
@@ -125,33 +129,32 @@ export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler
         'UnknownTenant',
       );
     }
-    if (deps.isSuppressed !== undefined) {
-      const ids = extractIdentifiers(identityInputOf(event), rules).identifiers;
-      // Dropped before the graph: no profile, index entry or row comes back for a suppressed subject.
-      if (await deps.isSuppressed(event.tenant, ids)) {
-        resolverEventsSuppressed.inc({ tenant: event.tenant });
-        const warning = {
-          warningId: `${event.messageId}:suppressed:`,
-          tenant: event.tenant,
-          messageId: event.messageId,
-          profileId: null,
-          code: 'suppressed' as const,
-          message: 'event dropped: it carries an identifier of a suppressed subject',
-          identifier: null,
-          trait: null,
-          occurredAt: now().getTime(),
-        };
-        const topic = deps.topics.warnings;
-        return [
-          {
-            topic,
-            key: ingestionWarnings.key(warning),
-            value: await deps.codec.encodeRecord(ingestionWarnings, warning, topic),
-          },
-        ];
-      }
+    const outcome = await deps.graph.resolveEvent(identityInputOf(event), rules, now().getTime(), {
+      refuseSuppressed: deps.refuseSuppressed === true,
+    });
+    // Dropped before the graph: no profile, index entry or row comes back for a suppressed subject.
+    if (outcome.status === 'suppressed') {
+      resolverEventsSuppressed.inc({ tenant: event.tenant });
+      const warning = {
+        warningId: `${event.messageId}:suppressed:`,
+        tenant: event.tenant,
+        messageId: event.messageId,
+        profileId: null,
+        code: 'suppressed' as const,
+        message: 'event dropped: it carries an identifier of a suppressed subject',
+        identifier: null,
+        trait: null,
+        occurredAt: now().getTime(),
+      };
+      const topic = deps.topics.warnings;
+      return [
+        {
+          topic,
+          key: ingestionWarnings.key(warning),
+          value: await deps.codec.encodeRecord(ingestionWarnings, warning, topic),
+        },
+      ];
     }
-    const outcome = await deps.graph.resolveEvent(identityInputOf(event), rules, now().getTime());
     const outputs = buildResolverOutputs(event, outcome);
     // Unresolved and rejected outcomes threw above; a duplicate stored no outcome but re-sent its snapshot.
     if (outcome.status !== 'unresolved' && outcome.status !== 'rejected') {

@@ -1,5 +1,5 @@
 // What the crash test checks on the resolver's change log, as plain functions over records read back
-// from Kafka. The version rule comes from lua/resolve-event-2.lua: a profile is created at version
+// from Kafka. The version rule comes from lua/resolve-event-4.lua: a profile is created at version
 // 1; every change of a profile (the only thing that bumps its version) is one change record with the
 // new version; a merged-away profile gets one more version with its forwarding pointer and no change
 // record. So a live profile's change versions are exactly 1..v, a loser's exactly 1..v-1 (v in Redis).

@@ -1,6 +1,6 @@
 // Reference model of the identity graph: plain TypeScript, in memory, union-find (each identifier
 // remembers the profile it first joined; `find` walks merged_into to the root) with the same rules
-// as resolve-event-2.lua. The property test runs both on the same events and compares outcomes.
+// as resolve-event-4.lua. The property test runs both on the same events and compares outcomes.
 // It shares only the pure pieces with the product (event preparation and the trait-write rule);
 // everything the Lua script does is written again here, the simple way.
 import type { IdentityWarningCode, RefusedIdentifier } from '../../services/identity-resolver/identity-event';

@@ -28,7 +28,16 @@ export function identifierDigest(identifier: string): string {
   return hash('sha256', identifier, 'hex');
 }
 
-/** What the collector, the resolver and `cdp import` call: true when any identifier is blocked. */
+/**
+ * The hashes a check of `tenant` reads, suppressed list first; the identity resolver looks its
+ * event's digests up in them inside its own graph script (resolve-event-4.lua), in the same round
+ * trip as the apply, with the same rule as `isSuppressed`.
+ */
+export function suppressionKeys(tenant: string): [suppressed: string, erasing: string] {
+  return [suppressedKey(tenant), erasingKey(tenant)];
+}
+
+/** What the collector and `cdp import` call: true when any identifier is blocked. */
 export type SuppressionCheck = (tenant: string, identifiers: readonly string[]) => Promise<boolean>;
 
 export class SuppressionList {

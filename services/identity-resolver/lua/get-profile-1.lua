@@ -3,7 +3,7 @@
   Read-only; one script so the snapshot is consistent.
 
   KEYS[1]  {t:<tenant>}:idx   identifier index
-  (Profile keys are computed from the hash-tagged prefix, as in resolve-event-2.lua.)
+  (Profile keys are computed from the hash-tagged prefix, as in resolve-event-4.lua.)
 
   ARGV[1]  prefix "{t:<tenant>}"
   ARGV[2]  "identifier" or "profile"

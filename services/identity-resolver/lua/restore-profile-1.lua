@@ -8,7 +8,7 @@
     indexes this one, so a stale snapshot of a merged-away profile cannot take them back.
 
   KEYS[1]  {t:<tenant>}:idx   identifier index
-  (Profile keys are computed from the hash-tagged prefix, as in resolve-event-2.lua.)
+  (Profile keys are computed from the hash-tagged prefix, as in resolve-event-4.lua.)
 
   ARGV[1]  prefix "{t:<tenant>}"
   ARGV[2]  JSON { profileId, version, firstSeen, lastSeen, identifiers = [...],

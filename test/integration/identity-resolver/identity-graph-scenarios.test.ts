@@ -10,6 +10,7 @@ import {
 } from '../../../services/identity-resolver/identity-rules';
 import { outcomeKey } from '../../../services/identity-resolver/redis-keys';
 import { profileIdFor } from '../../../services/identity-resolver/profile-id';
+import { SuppressionList } from '../../../services/common/privacy/suppression';
 import {
   deleteTenantKeys,
   expectResolved,
@@ -496,6 +497,39 @@ test('invalid envelopes are rejected with a reason, not thrown', async () => {
     DEFAULT_IDENTITY_RULES,
   );
   expect(noId).toMatchObject({ status: 'rejected', reason: 'messageId is required' });
+});
+
+test('with refuseSuppressed, an event carrying a suppressed or erasing identifier changes nothing', async () => {
+  const list = new SuppressionList(redis);
+  const refuse = { refuseSuppressed: true };
+  const event = (fields: Partial<IdentityEventInput>) => makeEvent(tenant, { type: 'identify', ...fields });
+  // A tenant without any list: resolved as usual.
+  const first = await graph.resolveEvent(event({ userId: 'ann' }), DEFAULT_IDENTITY_RULES, 1, refuse);
+  expect(first.status).toBe('resolved');
+
+  await list.suppress(tenant, ['email:sue@example.com'], 'req-1');
+  const sue = event({ anonymousId: 'sue-phone', traits: { email: 'Sue@Example.com' } });
+  expect(await graph.resolveEvent(sue, DEFAULT_IDENTITY_RULES, 2, refuse)).toEqual({
+    status: 'suppressed',
+    tenant,
+    messageId: sue.messageId,
+  });
+  // Nothing written: no index entry, no profile, no stored outcome.
+  expect(await profileOf('anonymous_id:sue-phone')).toBeNull();
+  expect(await redis.exists(outcomeKey(tenant, sue.messageId))).toBe(0);
+  // Others still resolve; without the option the list is not consulted, and the same message is
+  // applied then (no dedupe mark was left: not a duplicate).
+  expect((await graph.resolveEvent(event({ userId: 'bob' }), DEFAULT_IDENTITY_RULES, 3, refuse)).status).toBe(
+    'resolved',
+  );
+  expect(expectResolved(await graph.resolveEvent(sue, DEFAULT_IDENTITY_RULES)).status).toBe('resolved');
+
+  // A delete in progress holds its identifiers the same way, then lets them go.
+  await list.holdDuringErasure(tenant, ['user_id:ann'], 'req-2');
+  const ann = event({ userId: 'ann', traits: { plan: 'pro' } });
+  expect((await graph.resolveEvent(ann, DEFAULT_IDENTITY_RULES, 4, refuse)).status).toBe('suppressed');
+  await list.releaseErasure(tenant, ['user_id:ann']);
+  expect((await graph.resolveEvent(ann, DEFAULT_IDENTITY_RULES, 5, refuse)).status).toBe('resolved');
 });
 
 test('outcomes are released with the snapshot check only when no written snapshot was overtaken', async () => {

@@ -1,11 +1,15 @@
 --[[
-  Resolves one event against a tenant's identity graph, atomically: dedupe by messageId, look up
-  the event's identifiers, create / attach / merge under the tenant's rules, apply trait writes
+  Resolves one event against a tenant's identity graph, atomically: refuse it when the privacy
+  suppression list holds one of its identifiers (nothing is read or written then), dedupe by
+  messageId, look up the event's identifiers, create / attach / merge under the tenant's rules,
+  apply trait writes
   (last writer wins by event time, within the profile's trait caps), bump versions, keep the
   outcome until the caller has published it, return the outcome.
 
   KEYS[1]  {t:<tenant>}:idx              identifier index (hash `type:value` -> profile id)
   KEYS[2]  {t:<tenant>}:o:<digest>       this message's stored outcome (string, JSON; see below)
+  KEYS[3]  {t:<tenant>}:privacy:suppressed  suppression list (hash digest -> request id;
+  KEYS[4]  {t:<tenant>}:privacy:erasing     layout and digests: common/privacy/suppression.ts)
 
   Profile keys `{t:<tenant>}:p:<id>` and dedupe buckets `{t:<tenant>}:m:...` are computed here, not
   declared in KEYS: the ids are only known after the lookups. This knowingly bends the "declare
@@ -25,9 +29,14 @@
     traits      [[name, kind ("s"|"o"|"u"), json], ...]
     rules       { rank = {type: n}, otherRank = n, limits = {type: n}, defaultLimit = n,
                   maxIds = n, maxMerges = n, maxTraits = n, maxTraitBytes = n }
+    held        [digest, ...] the SHA-256 hex of each of ids (identifierDigest), to look up in KEYS[3]
+                and KEYS[4]; absent or empty: no suppression check
   ARGV[2]  the first 16 bytes of SHA-1(messageId), binary (see includes/dedupe-buckets.lua)
 
   Returns JSON:
+    { status = "suppressed" }  an identifier is suppressed or held by a delete in progress: the
+        event is dropped before the graph (checked first, as the collector does, so even a replay
+        of a message applied before the suppression re-sends nothing of it);
     { status = "replayed", outcome = <stored outcome>, profile? }  the message was applied and its
         outputs are not yet acknowledged (KEYS[2] exists): the caller re-sends them as they were;
     { status = "duplicate", profile? }  applied, outputs acknowledged (or the outcome expired);
@@ -46,6 +55,17 @@
 local idxKey, outcomeKey = KEYS[1], KEYS[2]
 local req = cjson.decode(ARGV[1])
 local prefix, ts, rules, ids = req.prefix, req.ts, req.rules, req.ids
+
+-- In the same call as the apply, so a check costs no round trip of its own. Most tenants have no
+-- list at all: one EXISTS then, the two lookups only when a list exists.
+local held = req.held
+if held and #held > 0 and redis.call('EXISTS', KEYS[3], KEYS[4]) > 0 then
+  for k = 3, 4 do
+    for _, found in ipairs(redis.call('HMGET', KEYS[k], unpack(held))) do
+      if found then return '{"status":"suppressed"}' end
+    end
+  end
+end
 
 -- Applied, outputs not yet acknowledged: the stored outcome, byte for byte, and today's profile.
 local stored = redis.call('GET', outcomeKey)
