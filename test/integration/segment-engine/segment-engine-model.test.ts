@@ -18,6 +18,7 @@ import {
   SegmentEngine,
   type StepResult,
 } from '../../../services/segment-engine/segment-engine';
+import { membersKey } from '../../../services/segment-engine/redis-keys';
 import { buildPlan } from '../../../services/segment-engine/segment-plan';
 import {
   deleteTenantSegmentState,
@@ -186,6 +187,10 @@ test('engine on Redis and SQL on ClickHouse equal the reference model', async ()
             .map(([p]) => p)
             .sort();
           expect({ segment: s.id, members: fromSql }).toEqual({ segment: s.id, members: want });
+          // The member set (what `members` and `verify` read) too: a batch of a profile's events may
+          // enter and exit a segment in turn, and the set must hold the last of them.
+          const live = (await redis.zrange(membersKey(tenant, s.id), 0, -1)).sort();
+          expect({ segment: s.id, live }).toEqual({ segment: s.id, live: want });
         }
       } finally {
         await deleteTenantSegmentState(redis, tenant);
