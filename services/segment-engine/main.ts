@@ -52,9 +52,6 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
   description:
     'keeps segment membership and computed traits live from resolved events, profile changes and merges',
   defaultOpsPort: 9104,
-  // A chunk's events of one profile are read and committed once (afterChunk): a fetched batch (up to
-  // 1 MB a partition, some 2,000 resolved events) in one chunk gathers more of a profile's events.
-  chunkSize: 2000,
   groupId: SEGMENT_ENGINE_GROUP_ID,
   inputs: { events: TOPICS.eventsResolved, changes: TOPICS.profileChanges, merges: TOPICS.identityMerges },
   outputs: { membership: TOPICS.segmentMembership, computed: TOPICS.computedTraitChanges },
