@@ -26,6 +26,7 @@ import { openScratch } from './bench-scratch';
 import { measureDrain, type DrainRate } from './drain-rate';
 import { startPassThrough } from './pass-through';
 import { publishPopulation } from './publish-population';
+import { countClientTraffic, type ClientTraffic } from './redis-client-traffic';
 import { usedMemory, waitForLazyFree } from './redis-stats';
 import { BENCH_COMPUTED_TRAITS, BENCH_SEGMENTS, PING_EVENT, PING_SEGMENT } from './segment-definitions';
 
@@ -48,6 +49,11 @@ export interface SegmentBenchResult {
   /** Resolved events per second of the engine's drain (it also reads changes and merges). */
   engineEventsPerSecond: number;
   engineToPassThrough: number;
+  /** CPU time of this process per 1,000 resolved events while each drained (the bench's own polling included). */
+  passThroughCpuMsPer1000: number;
+  engineCpuMsPer1000: number;
+  /** What the engine's Redis connection sent during its drain, per resolved event. */
+  engineRedis: ClientTraffic & { commandsPerEvent: number; roundTripsPerEvent: number };
   latency: { rate: number; sent: number; received: number; p50Ms: number; p99Ms: number };
   redisBytesPerProfile: number;
   profilesWithState: number;
@@ -130,12 +136,14 @@ export async function runSegmentBench(
       groupId: passGroup,
       stream: resolvedEvents,
     });
+    const passCpu = process.cpuUsage();
     const passThrough = await measureDrain(kafka, {
       groupId: passGroup,
       topics: [topics.outputs.resolved],
       label: 'pass-through',
       timeoutSeconds: options.timeoutSeconds,
     }).finally(() => pass.stop());
+    const passCpuUsed = process.cpuUsage(passCpu);
 
     for (const body of [...BENCH_COMPUTED_TRAITS, ...BENCH_SEGMENTS])
       await producer.send([
@@ -155,6 +163,8 @@ export async function runSegmentBench(
       changes: topics.outputs.changes,
       merges: topics.outputs.merges,
     };
+    const stopCounting = countClientTraffic('cdp-segment-engine');
+    const engineCpu = process.cpuUsage();
     const engineService = await startSegmentEngine(config, logger, {
       inputs,
       outputs: { membership: seg.membership, computed: seg.computed },
@@ -166,12 +176,17 @@ export async function runSegmentBench(
     let engine: DrainRate;
     let latency: SegmentBenchResult['latency'];
     let memoryAfter: number;
+    let engineCpuUsed: NodeJS.CpuUsage;
+    let engineTraffic: ClientTraffic;
     try {
       engine = await measureDrain(kafka, {
         groupId: engineGroup,
         topics: Object.values(inputs),
         label: 'segment engine',
         timeoutSeconds: options.timeoutSeconds,
+      }).finally(() => {
+        engineTraffic = stopCounting();
+        engineCpuUsed = process.cpuUsage(engineCpu);
       });
       memoryAfter = await usedMemory(redis);
 
@@ -275,6 +290,10 @@ export async function runSegmentBench(
     // The engine drains changes and merges too; its rate is counted in resolved events, as the pass-through's.
     const resolvedRecords = passThrough.records;
     const engineEventsPerSecond = engine.seconds === 0 ? 0 : Math.round(resolvedRecords / engine.seconds);
+    const cpuPer1000 = (u: NodeJS.CpuUsage) =>
+      resolvedRecords === 0 ? 0 : Math.round(((u.user + u.system) / 1000 / resolvedRecords) * 1000 * 10) / 10;
+    const perEvent = (n: number) =>
+      resolvedRecords === 0 ? 0 : Math.round((n / resolvedRecords) * 1000) / 1000;
     return {
       events: population.records,
       segments: BENCH_SEGMENTS.length,
@@ -286,6 +305,13 @@ export async function runSegmentBench(
         passThrough.perSecond === 0
           ? 0
           : Math.round((engineEventsPerSecond / passThrough.perSecond) * 100) / 100,
+      passThroughCpuMsPer1000: cpuPer1000(passCpuUsed),
+      engineCpuMsPer1000: cpuPer1000(engineCpuUsed!),
+      engineRedis: {
+        ...engineTraffic!,
+        commandsPerEvent: perEvent(engineTraffic!.commands),
+        roundTripsPerEvent: perEvent(engineTraffic!.roundTrips),
+      },
       latency,
       redisBytesPerProfile:
         profilesWithState === 0 ? 0 : Math.round((memoryAfter - memoryBefore) / profilesWithState),
@@ -339,6 +365,10 @@ export function segmentBenchRows(r: SegmentBenchResult): [string, string, string
       '0.50',
       r.engineToPassThrough >= 0.5 ? 'yes' : 'no',
     ],
+    ['pass-through CPU ms/1,000 events', f(r.passThroughCpuMsPer1000, 1), '', ''],
+    ['segment engine CPU ms/1,000 events (start-up included)', f(r.engineCpuMsPer1000, 1), '', ''],
+    ['segment engine Redis commands/event', f(r.engineRedis.commandsPerEvent, 3), '', ''],
+    ['segment engine Redis round trips/event', f(r.engineRedis.roundTripsPerEvent, 3), '', ''],
     [`event -> membership p50 ms at ${f(r.latency.rate)}/s`, f(r.latency.p50Ms), '', ''],
     [
       `event -> membership p99 ms at ${f(r.latency.rate)}/s`,

@@ -68,14 +68,18 @@ export function aggregateOf(
 }
 
 export function evaluateProfile(state: ProfileState, plan: SegmentPlan, now: number): Evaluation {
+  // Traits and conditions often read the same window of the same signature: sum its buckets once.
+  const totals = new Map<string, Bucket>();
+  const totalOf = (sig: string, withinDays: number | undefined): Bucket => {
+    const key = `${sig}|${withinDays ?? ''}`;
+    let total = totals.get(key);
+    if (total === undefined) totals.set(key, (total = windowTotal(state, sig, withinDays, now)));
+    return total;
+  };
   const computed: Record<string, ComputedResult> = {};
   for (const t of plan.traits) {
     const d = t.definition;
-    computed[t.id] = aggregateOf(
-      windowTotal(state, t.signature, d.within_days, now),
-      d.aggregate,
-      d.property,
-    );
+    computed[t.id] = aggregateOf(totalOf(t.signature, d.within_days), d.aggregate, d.property);
   }
   const flat = flattenTraits(state.traits);
   const trait = (path: string) => {
@@ -90,7 +94,7 @@ export function evaluateProfile(state: ProfileState, plan: SegmentPlan, now: num
     if ('trait' in c) return matchesValue(trait(c.trait), c);
     if ('computed' in c) return matchesValue(flatComputed(computed[c.computed] ?? null), c);
     if ('segment' in c) return segments[c.segment] ?? false;
-    const total = windowTotal(state, signatureKey(c.event, c.where), c.within_days, now);
+    const total = totalOf(plan.conditionSignatures.get(c) ?? signatureKey(c.event, c.where), c.within_days);
     if (c.sum) return withinBounds(aggregateOf(total, 'sum', c.sum.property) as number, c.sum);
     if (c.avg) return withinBounds(aggregateOf(total, 'avg', c.avg.property) as number | null, c.avg);
     if (c.min) return withinBounds(aggregateOf(total, 'min', c.min.property) as number | null, c.min);

@@ -8,6 +8,7 @@ import type { Config } from '../common/config';
 import { DefinitionsFollower } from '../common/definitions/definitions-follower';
 import { PoisonMessageError, type ConsumedMessage } from '../common/kafka/consumed-message';
 import { createKafka } from '../common/kafka/kafka-client';
+import type { OutgoingMessage } from '../common/kafka/producer';
 import { TOPICS } from '../common/kafka/topics';
 import type { Logger } from '../common/logger';
 import { createRedis } from '../common/redis/redis-client';
@@ -18,7 +19,7 @@ import { identityMerges } from '../common/streams/identity-merges';
 import { profileChanges } from '../common/streams/profile-changes';
 import { resolvedEvents } from '../common/streams/resolved-events';
 import { segmentMembership } from '../common/streams/segment-membership';
-import { SegmentEngine, type StepResult } from './segment-engine';
+import { preparedEvent, SegmentEngine, type PreparedEvent, type StepResult } from './segment-engine';
 import { eventsOfTenant, profilesOfTenant } from './clickhouse-backfill';
 import { definitionEventNames } from './segment-plan';
 import { encodeOutputs, type SegmentOutputTopics } from './segment-outputs';
@@ -184,11 +185,19 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
     });
 
     const pending = new Map<string, { tenant: string; inputId: string }>();
+    // Resolved events are decoded (a bad one goes to the DLQ) by the handler and kept here; the
+    // chunk's events go through the engine together after the last one (afterChunk), grouped by
+    // profile, so a profile is read and committed once per chunk rather than once per event.
+    const prepared = new Map<string, PreparedEvent>();
     return {
       handle: async (message: ConsumedMessage) => {
         let result: StepResult;
         if (message.topic === topics.inputs.events) {
-          result = await engine.onEvent(await codec.decodeRecord(resolvedEvents, message.value));
+          prepared.set(
+            positionOf(message),
+            preparedEvent(await codec.decodeRecord(resolvedEvents, message.value)),
+          );
+          return [];
         } else if (message.topic === topics.inputs.changes) {
           result = await engine.onProfileChange(await codec.decodeRecord(profileChanges, message.value));
         } else if (message.topic === topics.inputs.merges) {
@@ -200,6 +209,19 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
           pending.set(positionOf(message), { tenant: result.tenant, inputId: result.inputId });
         return encodeOutputs(codec, result.outputs, topics.outputs);
       },
+      afterChunk: async (messages) => {
+        const events = messages.filter((m) => prepared.has(positionOf(m)));
+        if (events.length === 0) return [];
+        const results = await engine.onEvents(events.map((m) => prepared.get(positionOf(m))!));
+        const outputs: OutgoingMessage[] = [];
+        for (const [i, result] of results.entries()) {
+          if (result.inputId !== undefined)
+            pending.set(positionOf(events[i]!), { tenant: result.tenant, inputId: result.inputId });
+          outputs.push(...(await encodeOutputs(codec, result.outputs, topics.outputs)));
+        }
+        for (const m of events) prepared.delete(positionOf(m));
+        return outputs;
+      },
       afterSend: async (messages) => {
         const byTenant = new Map<string, string[]>();
         for (const m of messages) {
@@ -208,7 +230,10 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
         }
         if (!options.keepOutcomes)
           for (const [tenant, ids] of byTenant) await forgetOutcomes(redis, tenant, ids);
-        for (const m of messages) pending.delete(positionOf(m));
+        for (const m of messages) {
+          pending.delete(positionOf(m));
+          prepared.delete(positionOf(m));
+        }
       },
       health: async () => ({ ok: redis.status === 'ready', detail: { redis: redis.status } }),
     };

@@ -2,7 +2,10 @@
 // change each read the profiles they touch, evaluate them (pure code) and commit the new states with
 // the records they emit (segment-state-store.ts). A step whose input was committed before returns
 // the records stored then, so a redelivery re-sends the same bytes and never a second version.
-// Round trips per new event: one read of the profile, one commit script.
+// A chunk's events are grouped by profile (onEvents): a profile is read once, each of its events is
+// applied and evaluated in turn (the same records, ids and stored outcomes as one at a time), and one
+// commit script writes the state and every event's records. Round trips per chunk: the reads of its
+// profiles and their commits, pipelined (ioredis auto-pipelining), not two per event.
 import type { Redis } from 'ioredis';
 import { flattenProperties } from '../common/events/flat-json';
 import type { IdentityMergeRecord } from '../common/streams/identity-merges';
@@ -30,6 +33,30 @@ export interface StepResult {
   /** Set when records were stored under it (release them once sent). */
   inputId?: string;
   outputs: ProfileOutputs;
+}
+
+/** A resolved event as the engine reads it (properties parsed once, where a bad record can be refused). */
+export interface PreparedEvent {
+  tenant: string;
+  profileId: string;
+  /** Null for an event with no name (it matches nothing). */
+  input: EventInput | null;
+}
+
+export function preparedEvent(record: ResolvedEventRecord): PreparedEvent {
+  const { tenant, profileId } = record;
+  if (record.event === null) return { tenant, profileId, input: null };
+  return {
+    tenant,
+    profileId,
+    input: {
+      messageId: record.messageId,
+      event: record.event,
+      timestamp: record.timestamp,
+      properties:
+        record.properties === null ? { keys: [], values: [] } : flattenProperties(record.properties),
+    },
+  };
 }
 
 export interface EngineDeps {
@@ -84,8 +111,7 @@ export class SegmentEngine {
         read: new Map([...loaded].map(([id, l]) => [id, l.v])),
         states: decision.states,
         expiries,
-        outputs: decision.outputs,
-        inputId,
+        outcomes: [{ inputId, outputs: decision.outputs }],
         unsent: options.unsent,
       });
       // Moved: another step changed a profile since the read: read again and decide again.
@@ -125,19 +151,89 @@ export class SegmentEngine {
   }
 
   async onEvent(record: ResolvedEventRecord): Promise<StepResult> {
-    const { tenant } = record;
-    const plan = this.deps.planFor(tenant);
-    if (plan === undefined || record.event === null) return { tenant, outputs: noOutputs() };
-    const input: EventInput = {
-      messageId: record.messageId,
-      event: record.event,
-      timestamp: record.timestamp,
-      properties:
-        record.properties === null ? { keys: [], values: [] } : flattenProperties(record.properties),
-    };
-    // Most events match no definition: they cost no Redis round trip.
-    if (![...plan.signatures.values()].some((sig) => matchesSignature(sig, input)))
-      return { tenant, outputs: noOutputs() };
+    return (await this.onEvents([preparedEvent(record)]))[0]!;
+  }
+
+  /**
+   * A chunk's resolved events, in offset order: one result per event, in the same order. Events of
+   * one profile are read, applied (each evaluated after it, as if alone) and committed together;
+   * profiles run concurrently.
+   */
+  async onEvents(events: PreparedEvent[]): Promise<StepResult[]> {
+    const results: StepResult[] = new Array<StepResult>(events.length);
+    const groups = new Map<string, number[]>();
+    events.forEach((e, i) => {
+      results[i] = { tenant: e.tenant, outputs: noOutputs() };
+      const plan = e.input === null ? undefined : this.deps.planFor(e.tenant);
+      // Most events match no definition: they cost no Redis round trip.
+      if (plan === undefined || ![...plan.signatures.values()].some((sig) => matchesSignature(sig, e.input!)))
+        return;
+      const key = `${e.tenant}\u0000${e.profileId}`;
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const out = await this.profileEvents(indexes.map((i) => events[i]!));
+        indexes.forEach((i, k) => (results[i] = out[k]!));
+      }),
+    );
+    return results;
+  }
+
+  /** Events of one profile (one tenant), in order. */
+  private async profileEvents(events: PreparedEvent[]): Promise<StepResult[]> {
+    const { redis } = this.deps;
+    const { tenant, profileId } = events[0]!;
+    const inputIds = events.map((e) => `e:${e.input!.messageId}`);
+    if (events.length === 1) return [await this.oneEvent(events[0]!)];
+    for (;;) {
+      const plan = this.deps.planFor(tenant);
+      if (plan === undefined) return events.map(() => ({ tenant, outputs: noOutputs() }));
+      const loaded = new Map<string, LoadedState>();
+      const target = await this.follow(tenant, profileId, loaded);
+      const { state, v } = loaded.get(target)!;
+      const now = this.deps.now();
+      // null: counted before (a redelivery): its stored records, if any, are re-sent.
+      const applied = events.map((e) =>
+        applyEvent(state, plan, e.input!, now) ? this.evaluated(state, plan, tenant, target, now) : null,
+      );
+      if (applied.some((o) => o !== null)) {
+        state.v = v + 1;
+        const expiry = state.mergedInto === undefined ? nextExpiry(state, plan, now) : null;
+        const result = await commitStep(redis, tenant, {
+          read: new Map([...loaded].map(([id, l]) => [id, l.v])),
+          states: new Map([[target, state]]),
+          expiries: new Map([[target, expiry]]),
+          outcomes: applied.flatMap((outputs, k) => (outputs ? [{ inputId: inputIds[k], outputs }] : [])),
+        });
+        if (result === 'moved') continue;
+        // Another delivery committed one of them first: one at a time, each finds its own records.
+        if (result === 'done-before') return this.oneByOne(events);
+      }
+      return Promise.all(
+        applied.map(async (outputs, k): Promise<StepResult> => {
+          const inputId = inputIds[k]!;
+          if (outputs === null) {
+            const stored = await readOutcome(redis, tenant, inputId);
+            return stored === null ? { tenant, outputs: noOutputs() } : { tenant, inputId, outputs: stored };
+          }
+          const any = outputs.membership.length + outputs.computed.length > 0;
+          return any ? { tenant, inputId, outputs } : { tenant, outputs };
+        }),
+      );
+    }
+  }
+
+  private async oneByOne(events: PreparedEvent[]): Promise<StepResult[]> {
+    const out: StepResult[] = [];
+    for (const e of events) out.push(await this.oneEvent(e));
+    return out;
+  }
+
+  private async oneEvent(e: PreparedEvent): Promise<StepResult> {
+    const { tenant } = e;
+    const input = e.input!;
+    const record = { profileId: e.profileId, messageId: input.messageId };
     let target = record.profileId;
     return this.step(
       tenant,
@@ -374,6 +470,7 @@ export class SegmentEngine {
       signatures: new Map(),
       segments: [],
       traits: [],
+      conditionSignatures: new Map(),
     };
     for (const profileId of members) {
       const { v } = await loadState(this.deps.redis, tenant, profileId);

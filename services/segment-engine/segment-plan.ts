@@ -37,6 +37,8 @@ export interface SegmentPlan {
   /** Dependencies first: a segment condition reads a segment evaluated before it. */
   segments: PlannedSegment[];
   traits: PlannedTrait[];
+  /** The signature key of each event condition of the segments (by identity): hashed once, not per evaluation. */
+  conditionSignatures: Map<object, string>;
 }
 
 export function signatureKey(event: string, where: WhereItem[] | undefined): string {
@@ -105,11 +107,12 @@ export function buildPlan(
       ),
     }));
   const ordered = topological(segments);
+  const conditionSignatures = new Map<object, string>();
   for (const s of ordered) {
     walkCondition(s.body.condition, [], (c) => {
       if ('event' in c) {
         const agg = c.sum ?? c.avg ?? c.min ?? c.max;
-        use(c.event, c.where, c.within_days, agg?.property);
+        conditionSignatures.set(c, use(c.event, c.where, c.within_days, agg?.property));
       }
     });
   }
@@ -117,6 +120,7 @@ export function buildPlan(
     signatures,
     segments: ordered.map((s) => ({ id: s.id, version: s.version, condition: s.body.condition })),
     traits: plannedTraits,
+    conditionSignatures,
   };
 }
 

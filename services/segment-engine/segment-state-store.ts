@@ -45,9 +45,11 @@ export interface StepWrite {
   states: Map<string, ProfileState | null>;
   /** Next expiry per written profile (null: none). */
   expiries: Map<string, number | null>;
-  outputs: ProfileOutputs;
-  /** Where the records are kept until sent; absent when there are none to keep. */
-  inputId?: string;
+  /**
+   * The records of each input the step applied, in input order, kept under its id until sent (a
+   * chunk's events of one profile commit together, each input with its own records).
+   */
+  outcomes: { inputId?: string; outputs: ProfileOutputs }[];
   /** The step was made outside a consumed chunk: list it for a re-send after a crash. */
   unsent?: boolean;
 }
@@ -64,34 +66,43 @@ export async function commitStep(redis: Redis, tenant: string, step: StepWrite):
   };
   const plan = {
     checks: [...step.read].map(([id, v]) => [index(stateKey(tenant, id)), v]),
-    states: [] as [number, number, string][],
+    states: [] as [number, number, number][],
     dels: [] as number[],
     zadd: [] as [number, number, string][],
     zrem: [] as [number, string][],
-    outcome: undefined as [number, string, number] | undefined,
+    outcomes: [] as [number, number, number][],
     sadd: [] as [number, string][],
   };
+  // Large texts (states, records) travel as ARGV of their own, not inside the plan: the script then
+  // decodes a small plan instead of unescaping kilobytes of JSON in JSON.
+  const texts: string[] = [];
+  const text = (t: string): number => texts.push(t) + 1;
   for (const [id, state] of step.states) {
     if (state === null) plan.dels.push(index(stateKey(tenant, id)));
-    else plan.states.push([index(stateKey(tenant, id)), state.v, JSON.stringify(state)]);
+    else plan.states.push([index(stateKey(tenant, id)), state.v, text(JSON.stringify(state))]);
   }
   for (const [id, at] of step.expiries) {
     if (at === null) plan.zrem.push([index(expiryKey(tenant)), id]);
     else plan.zadd.push([index(expiryKey(tenant)), at, id]);
   }
-  for (const r of step.outputs.membership) {
+  // A member set takes each (segment, profile)'s last record of the step: several inputs of one
+  // profile may enter and exit the same segment in turn.
+  const last = new Map<string, ProfileOutputs['membership'][number]>();
+  for (const { outputs } of step.outcomes)
+    for (const r of outputs.membership) last.set(`${r.segmentId}\u0000${r.profileId}`, r);
+  for (const r of last.values()) {
     const key = index(membersKey(tenant, r.segmentId));
     if (r.status === 'entered') plan.zadd.push([key, r.changedAt, r.profileId]);
     else plan.zrem.push([key, r.profileId]);
   }
-  const hasRecords = step.outputs.membership.length + step.outputs.computed.length > 0;
-  if (step.inputId !== undefined && hasRecords) {
-    const key = outcomeKey(tenant, step.inputId);
-    plan.outcome = [index(key), JSON.stringify(step.outputs), OUTCOME_TTL_SECONDS];
+  for (const { inputId, outputs } of step.outcomes) {
+    if (inputId === undefined || outputs.membership.length + outputs.computed.length === 0) continue;
+    const key = outcomeKey(tenant, inputId);
+    plan.outcomes.push([index(key), text(JSON.stringify(outputs)), OUTCOME_TTL_SECONDS]);
     if (step.unsent) plan.sadd.push([index(unsentKey(tenant)), key]);
   }
   // cjson encodes an empty table as {}; the script iterates with ipairs, which reads {} as empty.
-  const args = [JSON.stringify(plan)];
+  const args = [JSON.stringify(plan), ...texts];
   let result: unknown;
   try {
     result = await redis.evalsha(COMMIT_SHA, keys.length, ...keys, ...args);

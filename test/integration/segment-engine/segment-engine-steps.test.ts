@@ -3,7 +3,7 @@
 // records, deleted segments, and the exports other areas read (profile segments, privacy removal).
 import Redis from 'ioredis';
 import { readProfileSegments } from '../../../services/segment-engine/profile-segments';
-import { SegmentEngine } from '../../../services/segment-engine/segment-engine';
+import { preparedEvent, SegmentEngine } from '../../../services/segment-engine/segment-engine';
 import type { SegmentPlan } from '../../../services/segment-engine/segment-plan';
 import {
   countProfileState,
@@ -102,6 +102,45 @@ test('a redelivered input re-sends the stored records; after release it emits no
     expect((await s.engine.onEvent(e)).outputs).toEqual({ membership: [], computed: [] });
   } finally {
     await s.cleanup();
+  }
+});
+
+test("a chunk's events of one profile together give the records of one at a time, and the member set their last", async () => {
+  // 'quiet' holds while a profile has at most one order: the 2nd order exits it, a refund (a new
+  // signature) enters nothing, so a batch of p1's events enters and exits in turn.
+  const bodies = [
+    { kind: 'segment', id: 'quiet', condition: { event: 'Order Completed', count: { lte: 1 } } },
+    { kind: 'segment', id: 'refunded', condition: { event: 'Refund' } },
+    { kind: 'computed_trait', id: 'orders', event: 'Order Completed', aggregate: 'count' },
+  ];
+  const events = (tenant: string) => [
+    trackEvent(tenant, 'p1', 'm1', 'Order Completed', T0),
+    trackEvent(tenant, 'p2', 'm2', 'Refund', T0),
+    trackEvent(tenant, 'p1', 'm3', 'Order Completed', T0),
+    trackEvent(tenant, 'p1', 'm1', 'Order Completed', T0),
+    trackEvent(tenant, 'p2', 'm4', 'Order Completed', T0),
+    trackEvent(tenant, 'p1', 'm5', 'Refund', T0),
+  ];
+  const alone = setup(bodies);
+  const together = setup(bodies);
+  try {
+    const one: unknown[] = [];
+    for (const e of events(alone.tenant)) one.push((await alone.engine.onEvent(e)).outputs);
+    const batch = await together.engine.onEvents(events(together.tenant).map(preparedEvent));
+    const strip = (o: unknown, tenant: string) => JSON.parse(JSON.stringify(o).replaceAll(tenant, 'T'));
+    expect(batch.map((r) => strip(r.outputs, together.tenant))).toEqual(strip(one, alone.tenant));
+    // p1 entered 'quiet' and exited it in the same batch; p2 is in both.
+    for (const s of [alone, together]) {
+      expect(await redis.zrange(membersKey(s.tenant, 'quiet'), 0, -1)).toEqual(['p2']);
+      expect((await redis.zrange(membersKey(s.tenant, 'refunded'), 0, -1)).sort()).toEqual(['p1', 'p2']);
+    }
+    // The redelivered m1 re-sent m1's stored records; every record is stored for a re-send until released.
+    expect(batch[3]).toEqual(batch[0]);
+    const again = await together.engine.onEvents(events(together.tenant).map(preparedEvent));
+    expect(again).toEqual(batch);
+  } finally {
+    await alone.cleanup();
+    await together.cleanup();
   }
 });
 
