@@ -88,8 +88,17 @@ function mergeContext(batch: JsonObject | undefined, own: JsonObject | undefined
   return { ...batch, ...own };
 }
 
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** ISO text of an instant; the last one is remembered (a batch's messages share receivedAt's ms). */
 function iso(ms: number | undefined): string | undefined {
-  return ms === undefined ? undefined : new Date(ms).toISOString();
+  if (ms === undefined) return undefined;
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 export function normalizeMessage(input: unknown, ctx: MessageContext): MessageOutcome {
