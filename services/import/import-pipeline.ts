@@ -31,7 +31,7 @@ export interface ImportCounters {
   /** Acknowledged by Kafka (in a dry run: would have been sent). */
   sent: number;
   rejected: number;
-  /** Rows `skipRow` held back. */
+  /** Rows `skipEvents` held back. */
   skipped: number;
   bytesRead: number;
   totalBytes: number;
@@ -55,11 +55,11 @@ export interface ImportOptions {
   sink?: ImportSink;
   onRejected(row: RejectedRow): void | Promise<void>;
   /**
-   * Hook for rows that must not be imported (e.g. suppressed subjects): true skips the event and
-   * counts it in `skipped`. Checked once per batch, for all its events at once. `cdp import` sets
-   * it to the tenant's suppression list.
+   * Hook for rows that must not be imported (e.g. suppressed subjects), called once per batch with
+   * all its events: true at index i skips `events[i]` and counts it in `skipped`. `cdp import` sets
+   * it to the tenant's suppression list (one Redis round trip per batch when the list is empty).
    */
-  skipRow?: (event: CdpEvent) => boolean | Promise<boolean>;
+  skipEvents?: (events: readonly CdpEvent[]) => readonly boolean[] | Promise<readonly boolean[]>;
   batchSize?: number;
   now?: () => number;
   counters?: ImportCounters;
@@ -120,14 +120,12 @@ export async function runImport(files: readonly string[], options: ImportOptions
     const events = batch;
     batch = [];
     if (events.length === 0) return;
-    // One check per batch, issued together: a Redis-backed hook answers them in one round trip.
-    const skip = options.skipRow;
-    const kept =
-      skip === undefined
-        ? events
-        : await Promise.all(events.map(async (e) => skip(e))).then((flags) =>
-            events.filter((_e, i) => !flags[i]),
-          );
+    // One check per batch: a Redis-backed hook answers for all its events in one or two round trips.
+    let kept = events;
+    if (options.skipEvents !== undefined) {
+      const flags = await options.skipEvents(events);
+      kept = events.filter((_e, i) => flags[i] !== true);
+    }
     counters.skipped += events.length - kept.length;
     if (kept.length === 0) return;
     if (options.sink) await options.sink.add(kept);

@@ -41,7 +41,7 @@ export interface SummaryContext {
   topic: string;
   dryRun: boolean;
   errorsFile?: string;
-  /** Whether a skipRow hook ran (then its count is shown). */
+  /** Whether a skipEvents hook ran (then its count is shown). */
   skipping: boolean;
 }
 

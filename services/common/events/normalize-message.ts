@@ -88,8 +88,17 @@ function mergeContext(batch: JsonObject | undefined, own: JsonObject | undefined
   return { ...batch, ...own };
 }
 
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** ISO text of an instant; the last one is remembered (a batch's messages share receivedAt's ms). */
 function iso(ms: number | undefined): string | undefined {
-  return ms === undefined ? undefined : new Date(ms).toISOString();
+  if (ms === undefined) return undefined;
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 export function normalizeMessage(input: unknown, ctx: MessageContext): MessageOutcome {
@@ -139,21 +148,23 @@ export function normalizeMessage(input: unknown, ctx: MessageContext): MessageOu
     const message = 'sentAt and timestamp put the corrected timestamp outside years 0-9999';
     return { ok: false, issues: [{ reason: 'invalid_timestamp', field: 'timestamp', message }] };
   }
-  const candidate: JsonObject = {
-    messageId: messageId ?? ctx.newMessageId(),
-    type,
-    tenant: ctx.tenant,
+  const receivedAt = iso(ctx.receivedAt);
+  const fields: JsonObject = {
     ...ids,
     traits,
     properties,
     context,
     integrations,
-    timestamp: iso(timestamp),
+    // Without a client time the timestamp is receivedAt: formatted once.
+    timestamp: timestamp === ctx.receivedAt ? receivedAt : iso(timestamp),
     sentAt: iso(sentAt),
     originalTimestamp: iso(originalTimestamp),
-    receivedAt: iso(ctx.receivedAt),
+    receivedAt,
   };
-  for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
+  // Absent fields are never set rather than set and deleted: `delete` turns an object into a slow
+  // dictionary, and the collector and `cdp import` build one per message.
+  const candidate: JsonObject = { messageId: messageId ?? ctx.newMessageId(), type, tenant: ctx.tenant };
+  for (const key in fields) if (fields[key] !== undefined) candidate[key] = fields[key];
   const parsed = cdpEventSchema.safeParse(candidate);
   if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
   return { ok: true, event: parsed.data };

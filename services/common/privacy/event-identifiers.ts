@@ -29,14 +29,27 @@ export function identifiersOfEvent(event: EventFields, rules: IdentityRules): st
 }
 
 /**
- * The predicate `cdp import` calls per row (its `skipRow` hook) and the collector per request:
- * true when the event carries an identifier of a suppressed subject.
+ * The predicate the collector calls per request: true when the event carries an identifier of a
+ * suppressed subject.
  */
 export function suppressedEventPredicate(
   check: SuppressionCheck,
   rulesFor: (tenant: string) => IdentityRules,
 ): (tenant: string, event: EventFields) => Promise<boolean> {
   return (tenant, event) => check(tenant, identifiersOfEvent(event, rulesFor(tenant)));
+}
+
+/**
+ * `cdp import`'s check of a batch (its `skipEvents` hook): for each event, whether it carries an
+ * identifier of a suppressed subject. Identifiers are extracted only when the tenant has any
+ * suppressed or erasing identifier (SuppressionList.suppressedAmong).
+ */
+export function suppressedEventsOf(
+  list: SuppressionList,
+  tenant: string,
+  rules: IdentityRules,
+): (events: readonly EventFields[]) => Promise<boolean[]> {
+  return (events) => list.suppressedAmong(tenant, events, (e) => identifiersOfEvent(e, rules));
 }
 
 /** Splits events into kept and suppressed, one suppression check per event (pipelined). */

@@ -6,7 +6,8 @@
 //                                     in flight cannot bring the person back while stores are cleaned)
 //   {t:<tenant>}:privacy:group:<requestId>  set of the digests one suppress request blocked, so
 //                                     unsuppress of one identifier lifts the whole subject
-// A membership check of any number of identifiers is one round trip (one pipeline of two HMGETs).
+// A membership check of any number of identifiers is one round trip (one pipeline of two HMGETs);
+// a batch of events (`suppressedAmong`) is at most two.
 import { hash } from 'node:crypto';
 import type { Redis } from '../redis/redis-client';
 import { tenantPrefix } from '../../identity-resolver/redis-keys';
@@ -99,6 +100,31 @@ export class SuppressionList {
     ]);
     return held.some((v) => v !== null) || erasing.some((v) => v !== null);
   };
+
+  /**
+   * For each item, true when any of its identifiers is suppressed or held by a delete in progress:
+   * what `isSuppressed` answers per item, for a whole batch in at most two round trips. The first
+   * asks whether the tenant holds anything at all; when it does not (the usual case), identifiers
+   * are never extracted nor hashed. Otherwise one HMGET per hash asks for every distinct digest.
+   */
+  async suppressedAmong<T>(
+    tenant: string,
+    items: readonly T[],
+    identifiersOf: (item: T) => readonly string[],
+  ): Promise<boolean[]> {
+    const none = items.map(() => false);
+    if (items.length === 0) return none;
+    if ((await this.redis.exists(suppressedKey(tenant), erasingKey(tenant))) === 0) return none;
+    const digestsOf = items.map((item) => identifiersOf(item).map(identifierDigest));
+    const distinct = [...new Set(digestsOf.flat())];
+    if (distinct.length === 0) return none;
+    const [held, erasing] = await Promise.all([
+      this.redis.hmget(suppressedKey(tenant), ...distinct),
+      this.redis.hmget(erasingKey(tenant), ...distinct),
+    ]);
+    const blocked = new Set(distinct.filter((_d, i) => held[i] !== null || erasing[i] !== null));
+    return digestsOf.map((digests) => digests.some((d) => blocked.has(d)));
+  }
 
   /** Number of identifiers suppressed for good in a tenant. */
   async size(tenant: string): Promise<number> {

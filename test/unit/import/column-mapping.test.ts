@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { compileMapping, MappingError, parseTarget } from '../../../services/import/column-mapping';
 import { derivedAnonymousId, rowToMessage } from '../../../services/import/row-to-message';
 import { importMessageId } from '../../../services/import/import-message-id';
@@ -151,5 +152,11 @@ describe('importMessageId', () => {
       ]).size,
     ).toBe(4);
     expect(id.length).toBeLessThanOrEqual(100);
+  });
+
+  it('is the documented digest, so files imported by earlier versions get the same ids again', () => {
+    const fileHash = 'a'.repeat(64);
+    const expected = createHash('sha256').update(`demo\n${fileHash}\n2`).digest('hex');
+    expect(importMessageId('demo', fileHash, 2)).toBe(`import-${expected}`);
   });
 });

@@ -96,8 +96,10 @@ describe('runImport', () => {
     expect(rejected.map((r) => r.code)).toEqual(['event_too_large']);
   });
 
-  it('counts rows the skipRow hook holds back and does not send them', async () => {
-    const { events, counters } = await run([file('skip.csv', CSV)], { skipRow: (e) => e.userId === 'u1' });
+  it('counts rows the skipEvents hook holds back and does not send them', async () => {
+    const { events, counters } = await run([file('skip.csv', CSV)], {
+      skipEvents: (batch) => batch.map((e) => e.userId === 'u1'),
+    });
     expect(events.map((e) => e.userId)).toEqual(['u2']);
     expect(counters.skipped).toBe(1);
   });

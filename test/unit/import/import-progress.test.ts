@@ -32,7 +32,7 @@ describe('import progress', () => {
     expect(formatBytes(512)).toBe('512 B');
   });
 
-  it('summarizes without claiming a count of duplicates, and shows skipped rows only with a skipRow hook', () => {
+  it('summarizes without claiming a count of duplicates, and shows skipped rows only with a skipEvents hook', () => {
     const text = formatSummary(counters(), start + 2000, {
       tenant: 'demo',
       topic: 't',
