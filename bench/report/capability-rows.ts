@@ -108,5 +108,35 @@ export function privacyRows(r: PrivacyBenchResult): Row[] {
       fmt(TARGETS.privacyDeleteP99Ms),
       met(r.p99Ms, (v) => v <= TARGETS.privacyDeleteP99Ms),
     ],
+    ...neighbourRows(r),
+  ];
+}
+
+/** Another tenant's resolver throughput before, during and after the deletes (neighbour-throughput.ts). */
+function neighbourRows(r: PrivacyBenchResult): Row[] {
+  const n = r.neighbour;
+  if (n === undefined) return [];
+  const window = (label: string): Row[] => {
+    const w = n.windows.find((x) => x.label === label);
+    if (w === undefined) return [];
+    return [
+      [
+        `neighbour resolver events/s ${label} the deletes (${fmt(w.measuredEvents)} of ${fmt(w.events)} events, ${fmt(w.cpuUsPerEvent, 1)} CPU us/event, Redis CPU ${fmt(w.redisCpuSeconds, 2)} s)`,
+        fmt(w.perSecond),
+        '',
+        '',
+      ],
+    ];
+  };
+  return [
+    ...window('before'),
+    ...window('during'),
+    ...window('after'),
+    [
+      `neighbour throughput during / mean(before, after) (${fmt(n.overlap * 100)}% of the window inside the deletes)`,
+      fmt(n.ratio, 2),
+      `>= ${fmt(TARGETS.privacyNeighbourRatio, 2)}`,
+      met(n.ratio, (v) => v >= TARGETS.privacyNeighbourRatio),
+    ],
   ];
 }

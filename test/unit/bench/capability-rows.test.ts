@@ -119,6 +119,8 @@ describe('privacyRows', () => {
       deletesPerMinute: 105.6,
       p50Ms: 39000,
       p99Ms: 60000,
+      sentAt: 0,
+      lastReceiptAt: 60000,
       sample: '',
     };
     expect(privacyRows(result)).toEqual([
@@ -128,5 +130,67 @@ describe('privacyRows', () => {
       ['request -> receipt p99 ms', '60,000', '60,000', 'yes'],
     ]);
     expect(privacyRows({ ...result, p99Ms: 60001 })[3]![3]).toBe('no');
+  });
+
+  it('adds the neighbour tenant windows and checks their ratio against 0.90', () => {
+    const window = (label: 'before' | 'during' | 'after', perSecond: number) => ({
+      label,
+      events: 30000,
+      measuredEvents: 29000,
+      seconds: 29000 / perSecond,
+      perSecond,
+      cpuUsPerEvent: 120.5,
+      redisCpuSeconds: 1.5,
+      redisCommands: {},
+    });
+    const neighbour = {
+      tenant: 'bench-x-neighbour',
+      eventsPerWindow: 30000,
+      windows: [window('before', 3000), window('during', 2700), window('after', 3000)],
+      baselinePerSecond: 3000,
+      duringPerSecond: 2700,
+      ratio: 0.9,
+      overlap: 1,
+    };
+    const result = {
+      people: 3953,
+      subjects: 100,
+      deletesPerMinute: 472,
+      p50Ms: 7000,
+      p99Ms: 12700,
+      sentAt: 0,
+      lastReceiptAt: 12700,
+      sample: '',
+      neighbour,
+    };
+    const rows = privacyRows(result);
+    expect(rows.slice(4)).toEqual([
+      [
+        'neighbour resolver events/s before the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s)',
+        '3,000',
+        '',
+        '',
+      ],
+      [
+        'neighbour resolver events/s during the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s)',
+        '2,700',
+        '',
+        '',
+      ],
+      [
+        'neighbour resolver events/s after the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s)',
+        '3,000',
+        '',
+        '',
+      ],
+      [
+        'neighbour throughput during / mean(before, after) (100% of the window inside the deletes)',
+        '0.90',
+        '>= 0.90',
+        'yes',
+      ],
+    ]);
+    expect(privacyRows({ ...result, neighbour: { ...neighbour, ratio: 0.89 } })[7]![3]).toBe('no');
+    expect(privacyRows({ ...result, neighbour: { ...neighbour, ratio: NaN } })[7]![3]).toBe('no');
   });
 });
