@@ -121,7 +121,7 @@ function neighbourRows(r: PrivacyBenchResult): Row[] {
     if (w === undefined) return [];
     return [
       [
-        `neighbour resolver events/s ${label} the deletes (${fmt(w.measuredEvents)} of ${fmt(w.events)} events, ${fmt(w.cpuUsPerEvent, 1)} CPU us/event, Redis CPU ${fmt(w.redisCpuSeconds, 2)} s)`,
+        `neighbour resolver events/s ${label} the deletes (${fmt(w.measuredEvents)} of ${fmt(w.events)} events, ${fmt(w.cpuUsPerEvent, 1)} CPU us/event, Redis CPU ${fmt(w.redisCpuSeconds, 2)} s, ${fmt(w.redisScans)} SCANs)`,
         fmt(w.perSecond),
         '',
         '',

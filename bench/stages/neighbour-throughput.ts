@@ -49,6 +49,8 @@ export interface NeighbourWindow {
   redisCpuSeconds: number;
   /** Redis commands over the whole window (server-wide), the most frequent first. */
   redisCommands: Record<string, number>;
+  /** SCAN calls over the whole window (server-wide): each walks up to 1,000 keys of every tenant. */
+  redisScans: number;
 }
 
 export interface NeighbourResult {
@@ -76,6 +78,7 @@ interface WindowRun {
   cpuUs: number;
   redisCpuSeconds: number;
   redisCommands: Record<string, number>;
+  redisScans: number;
 }
 
 /** Committed records per second between the first commit and the last sample at or before `until`. */
@@ -264,6 +267,7 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
         cpuUs: cpu1 - cpu0,
         redisCpuSeconds: Math.round((redis1.cpu - redis0.cpu) * 100) / 100,
         redisCommands: callsBetween(redis0.calls, redis1.calls),
+        redisScans: (redis1.calls.get('scan') ?? 0) - (redis0.calls.get('scan') ?? 0),
       };
     };
 
@@ -310,6 +314,7 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
         cpuUsPerEvent: Math.round((w.cpuUs / w.events) * 10) / 10,
         redisCpuSeconds: w.redisCpuSeconds,
         redisCommands: w.redisCommands,
+        redisScans: w.redisScans,
       };
     };
     const windows = [figures(before), figures(during, deleted.lastReceiptAt), figures(after)];

@@ -141,7 +141,8 @@ describe('privacyRows', () => {
       perSecond,
       cpuUsPerEvent: 120.5,
       redisCpuSeconds: 1.5,
-      redisCommands: {},
+      redisCommands: { scan: 1200 },
+      redisScans: 1200,
     });
     const neighbour = {
       tenant: 'bench-x-neighbour',
@@ -166,19 +167,19 @@ describe('privacyRows', () => {
     const rows = privacyRows(result);
     expect(rows.slice(4)).toEqual([
       [
-        'neighbour resolver events/s before the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s)',
+        'neighbour resolver events/s before the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s, 1,200 SCANs)',
         '3,000',
         '',
         '',
       ],
       [
-        'neighbour resolver events/s during the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s)',
+        'neighbour resolver events/s during the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s, 1,200 SCANs)',
         '2,700',
         '',
         '',
       ],
       [
-        'neighbour resolver events/s after the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s)',
+        'neighbour resolver events/s after the deletes (29,000 of 30,000 events, 120.5 CPU us/event, Redis CPU 1.50 s, 1,200 SCANs)',
         '3,000',
         '',
         '',
