@@ -5,21 +5,21 @@
 // Method. One resolver, in a process of its own (resolver-child.ts), serves both tenants on the
 // population's raw topic and outputs with the same Redis as the deletes: one deployment shared
 // between tenants, as in production. Its consumer group starts at the end of the raw topic, so it
-// resolves only the neighbour's events. After a warm-up window (JIT, Lua scripts, group joined) that
-// also sizes the windows to about ten seconds each, three windows of the same number of events of
-// the same shape (fresh people: an anonymous track, an identify with userId and email, a second
-// device's identify, so every person is one new profile and two merges) are each published at once,
-// encoded up front, and drained:
-//   before:  nothing else runs;
-//   during:  published right after the delete requests are sent;
-//   after:   once every receipt is in.
+// resolves only the neighbour's events. A warm-up window (JIT, Lua scripts, group joined) sizes the
+// windows to about five seconds each; every window then publishes the same number of events of the
+// same shape (fresh people: an anonymous track, an identify with userId and email, a second device's
+// identify, so every person is one new profile and two merges), encoded up front, at once, and waits
+// until the resolver committed them all. Windows run back to back:
+//   before:  three, nothing else running;
+//   during:  from right after the delete requests are sent until the last receipt;
+//   after:   three, once every receipt is in.
 // A window's rate is the neighbour's events committed by the resolver's group per second between its
-// first and its last commit (as measureDrain: group join and first fetch are not counted). The
-// during window counts only commits up to the last receipt, so a drain that outlasts the deletes is
-// not credited with the quiet tail; `overlap` says which share of its events were resolved while the
-// deletes ran. The baseline is the mean of before and after (their spread shows the noise).
-// Beside the rates, figures contention moves less: the resolver process's CPU per event and the
-// Redis server's CPU and command counts over each window (server-wide: other clients count too).
+// first and its last commit (as measureDrain: group join and first fetch are not counted); a during
+// window counts only commits up to the last receipt, so a drain that outlasts the deletes is not
+// credited with the quiet tail. ratio = median(during) / median(before and after): short windows
+// and medians, because the machine and Redis are shared with other work whose load comes and goes.
+// Beside the rates, figures contention moves less: the resolver process's CPU per event, and Redis
+// CPU and time in SCAN per wall second over each phase (server-wide: other clients count too).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -45,11 +45,30 @@ export interface NeighbourWindow {
   perSecond: number;
   /** Resolver process CPU (user + system) per event over the whole window. */
   cpuUsPerEvent: number;
+  /** Wall seconds of the whole window (publish to last commit), the span the Redis figures cover. */
+  wallSeconds: number;
   /** Redis server CPU (user + system) over the whole window, every client's. */
   redisCpuSeconds: number;
+  /** SCAN calls over the whole window (server-wide): each walks up to 1,000 keys of every tenant. */
+  redisScans: number;
+  /** Time Redis spent executing those SCANs (INFO commandstats usec). */
+  redisScanSeconds: number;
   /** Redis commands over the whole window (server-wide), the most frequent first. */
   redisCommands: Record<string, number>;
-  /** SCAN calls over the whole window (server-wide): each walks up to 1,000 keys of every tenant. */
+}
+
+/** The windows of one phase (before, during or after the deletes) taken together. */
+export interface NeighbourPhase {
+  label: NeighbourWindow['label'];
+  windows: number;
+  /** Median of the windows' rates. */
+  perSecond: number;
+  /** Mean of the windows' resolver CPU per event. */
+  cpuUsPerEvent: number;
+  /** Redis CPU seconds per wall second over the phase's windows (1 = one core busy). */
+  redisCpuShare: number;
+  /** Seconds Redis spent in SCAN per wall second over the phase's windows. */
+  redisScanShare: number;
   redisScans: number;
 }
 
@@ -57,13 +76,13 @@ export interface NeighbourResult {
   tenant: string;
   eventsPerWindow: number;
   windows: NeighbourWindow[];
-  /** Mean of the before and after rates. */
+  phases: NeighbourPhase[];
+  /** Median rate of the before and after windows. */
   baselinePerSecond: number;
+  /** Median rate of the windows run while the deletes ran. */
   duringPerSecond: number;
   /** during / baseline. */
   ratio: number;
-  /** Share of the during window's events resolved before the last receipt arrived. */
-  overlap: number;
 }
 
 interface Sample {
@@ -76,9 +95,11 @@ interface WindowRun {
   events: number;
   samples: Sample[];
   cpuUs: number;
+  wallSeconds: number;
   redisCpuSeconds: number;
-  redisCommands: Record<string, number>;
   redisScans: number;
+  redisScanSeconds: number;
+  redisCommands: Record<string, number>;
 }
 
 /** Committed records per second between the first commit and the last sample at or before `until`. */
@@ -90,13 +111,69 @@ export function rateOf(samples: readonly Sample[], until = Infinity): { events: 
   return { events: last.done - first.done, seconds: (last.at - first.at) / 1000 };
 }
 
-async function redisCpuAndCalls(redis: Redis): Promise<{ cpu: number; calls: Map<string, number> }> {
+export function median(values: readonly number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
+const perSecondOf = (samples: readonly Sample[], until = Infinity): number => {
+  const r = rateOf(samples, until);
+  return r.seconds > 0 ? Math.round(r.events / r.seconds) : NaN;
+};
+
+function figuresOf(w: WindowRun, until: number): NeighbourWindow {
+  const r = rateOf(w.samples, until);
+  return {
+    label: w.label,
+    events: w.events,
+    measuredEvents: r.events,
+    seconds: r.seconds,
+    perSecond: perSecondOf(w.samples, until),
+    cpuUsPerEvent: Math.round((w.cpuUs / w.events) * 10) / 10,
+    wallSeconds: w.wallSeconds,
+    redisCpuSeconds: w.redisCpuSeconds,
+    redisScans: w.redisScans,
+    redisScanSeconds: w.redisScanSeconds,
+    redisCommands: w.redisCommands,
+  };
+}
+
+export function phaseOf(
+  label: NeighbourWindow['label'],
+  windows: readonly NeighbourWindow[],
+): NeighbourPhase {
+  const wall = windows.reduce((n, w) => n + w.wallSeconds, 0);
+  const share = (pick: (w: NeighbourWindow) => number) =>
+    wall > 0 ? Math.round((windows.reduce((n, w) => n + pick(w), 0) / wall) * 100) / 100 : NaN;
+  return {
+    label,
+    windows: windows.length,
+    perSecond: median(windows.map((w) => w.perSecond)),
+    cpuUsPerEvent:
+      windows.length > 0
+        ? Math.round((windows.reduce((n, w) => n + w.cpuUsPerEvent, 0) / windows.length) * 10) / 10
+        : NaN,
+    redisCpuShare: share((w) => w.redisCpuSeconds),
+    redisScanShare: share((w) => w.redisScanSeconds),
+    redisScans: windows.reduce((n, w) => n + w.redisScans, 0),
+  };
+}
+
+async function redisCpuAndCalls(
+  redis: Redis,
+): Promise<{ cpu: number; calls: Map<string, number>; usec: Map<string, number> }> {
   const cpu = await redis.info('cpu');
   const num = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(cpu)?.[1] ?? NaN);
   const stats = await redis.info('commandstats');
   const calls = new Map<string, number>();
-  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1] as string, Number(m[2]));
-  return { cpu: num('used_cpu_user') + num('used_cpu_sys'), calls };
+  const usec = new Map<string, number>();
+  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    calls.set(m[1] as string, Number(m[2]));
+    usec.set(m[1] as string, Number(m[3]));
+  }
+  return { cpu: num('used_cpu_user') + num('used_cpu_sys'), calls, usec };
 }
 
 function callsBetween(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
@@ -175,18 +252,23 @@ export interface NeighbourSpace {
 export interface NeighbourOptions {
   /** Seconds a window should last at the warm-up's rate. */
   windowSeconds?: number;
+  /** Windows before and after the deletes. */
+  quietWindows?: number;
+  /** Windows encoded for the deletes' duration (more are not run). */
+  maxDuringWindows?: number;
   warmupEvents?: number;
   progress?: (line: string) => void;
 }
 
 /**
- * Runs `deletes` (it must call the `alongside` it is given right after sending its requests and
- * report when its last receipt arrived) between a before and an after window of the neighbour.
+ * Runs `deletes` between the neighbour's before and after windows. It must call `alongside` right
+ * after sending its requests, with a promise of its last receipt (the during windows run until
+ * then), await it, and report when the last receipt arrived.
  */
 export async function measureNeighbourThroughput<T extends { lastReceiptAt: number }>(
   config: Config,
   space: NeighbourSpace,
-  deletes: (alongside: () => Promise<void>) => Promise<T>,
+  deletes: (alongside: (receiptsIn: Promise<void>) => Promise<void>) => Promise<T>,
   options: NeighbourOptions = {},
 ): Promise<{ deletes: T; neighbour: NeighbourResult }> {
   const say = options.progress ?? (() => undefined);
@@ -247,6 +329,7 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
       const cpu0 = await child.cpuUs();
       const redis0 = await redisCpuAndCalls(redis);
       const samples: Sample[] = [{ at: Date.now(), done: 0 }];
+      const began = samples[0]!.at;
       const sending = producer.send(messages);
       const deadline = Date.now() + 600_000;
       for (;;) {
@@ -265,72 +348,64 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
         events: messages.length,
         samples,
         cpuUs: cpu1 - cpu0,
+        wallSeconds: (Date.now() - began) / 1000,
         redisCpuSeconds: Math.round((redis1.cpu - redis0.cpu) * 100) / 100,
+        redisScanSeconds: ((redis1.usec.get('scan') ?? 0) - (redis0.usec.get('scan') ?? 0)) / 1e6,
         redisCommands: callsBetween(redis0.calls, redis1.calls),
         redisScans: (redis1.calls.get('scan') ?? 0) - (redis0.calls.get('scan') ?? 0),
       };
     };
 
-    const warm = await run('before', await encode(options.warmupEvents ?? 15_000));
+    const warm = await run('before', await encode(options.warmupEvents ?? 6_000));
     const warmRate = rateOf(warm.samples);
+    const warmPerSecond = warmRate.events / Math.max(warmRate.seconds, 0.1);
     const perWindow =
-      3 *
-      Math.round(
-        Math.min(
-          120_000,
-          Math.max(
-            15_000,
-            (warmRate.events / Math.max(warmRate.seconds, 0.1)) * (options.windowSeconds ?? 10),
-          ),
-        ) / 3,
-      );
+      3 * Math.round(Math.min(60_000, Math.max(3_000, warmPerSecond * (options.windowSeconds ?? 5))) / 3);
+    const quiet = options.quietWindows ?? 3;
+    const most = options.maxDuringWindows ?? 16;
     say(
-      `neighbour tenant ${neighbour}: one resolver process serves it and the deleted tenant on the population's raw topic and Redis; each window publishes the same number of fresh people's events (track + 2 identifies each) at once; rate = events committed/s from the window's first commit to its last (during: to the last receipt); baseline = mean(before, after)`,
+      `neighbour tenant ${neighbour}: one resolver process serves it and the deleted tenant on the population's raw topic and Redis; every window publishes ${perWindow} events of fresh people (track + 2 identifies each) at once; rate = events committed/s from the window's first commit to its last (during: up to the last receipt); ${quiet} windows before, windows back to back while the deletes run (at most ${most}), ${quiet} after; ratio = median(during) / median(before and after)`,
     );
+    say(`neighbour tenant: warm-up at ${Math.round(warmPerSecond)} events/s`);
+    const batches: OutgoingMessage[][] = [];
+    for (let i = 0; i < 2 * quiet + most; i++) batches.push(await encode(perWindow));
+    const runs: WindowRun[] = [];
+    for (let i = 0; i < quiet; i++) runs.push(await run('before', batches.shift()!));
     say(
-      `neighbour tenant: warm-up at ${Math.round(warmRate.events / Math.max(warmRate.seconds, 0.1))} events/s; three windows of ${perWindow} events`,
+      `neighbour tenant: before the deletes ${runs.map((w) => perSecondOf(w.samples)).join(', ')} events/s`,
     );
-    const batches = [await encode(perWindow), await encode(perWindow), await encode(perWindow)];
-    const before = await run('before', batches[0]!);
-    say(
-      `neighbour tenant: before the deletes ${Math.round(rateOf(before.samples).events / rateOf(before.samples).seconds)} events/s`,
-    );
-    const beside: { during?: WindowRun } = {};
-    const deleted = await deletes(async () => {
-      beside.during = await run('during', batches[1]!);
+    const deleted = await deletes(async (receiptsIn) => {
+      let finished = false;
+      void receiptsIn.then(() => (finished = true));
+      while (!finished && batches.length > quiet) runs.push(await run('during', batches.shift()!));
     });
-    const during = beside.during;
-    if (during === undefined) throw new Error('the deletes did not run the neighbour window beside them');
-    const after = await run('after', batches[2]!);
+    for (let i = 0; i < quiet; i++) runs.push(await run('after', batches.shift()!));
 
-    const figures = (w: WindowRun, until?: number): NeighbourWindow => {
-      const r = rateOf(w.samples, until);
-      return {
-        label: w.label,
-        events: w.events,
-        measuredEvents: r.events,
-        seconds: r.seconds,
-        perSecond: r.seconds > 0 ? Math.round(r.events / r.seconds) : NaN,
-        cpuUsPerEvent: Math.round((w.cpuUs / w.events) * 10) / 10,
-        redisCpuSeconds: w.redisCpuSeconds,
-        redisCommands: w.redisCommands,
-        redisScans: w.redisScans,
-      };
-    };
-    const windows = [figures(before), figures(during, deleted.lastReceiptAt), figures(after)];
-    const [b, d, a] = windows as [NeighbourWindow, NeighbourWindow, NeighbourWindow];
-    const baseline = (b.perSecond + a.perSecond) / 2;
-    const resolvedByEnd = [...during.samples].reverse().find((s) => s.at <= deleted.lastReceiptAt)?.done ?? 0;
+    const windows = runs
+      .map((w) => figuresOf(w, w.label === 'during' ? deleted.lastReceiptAt : Infinity))
+      // A during window that began just before the last receipt measures too little to count.
+      .filter((w) => w.label !== 'during' || w.seconds >= 1);
+    const phases = (['before', 'during', 'after'] as const).map((label) =>
+      phaseOf(
+        label,
+        windows.filter((w) => w.label === label),
+      ),
+    );
+    const baseline = median(windows.filter((w) => w.label !== 'during').map((w) => w.perSecond));
+    const during = median(windows.filter((w) => w.label === 'during').map((w) => w.perSecond));
+    say(
+      `neighbour tenant: ${phases.map((p) => `${p.label} ${p.perSecond} events/s (${p.windows} windows)`).join(', ')}`,
+    );
     return {
       deletes: deleted,
       neighbour: {
         tenant: neighbour,
         eventsPerWindow: perWindow,
         windows,
-        baselinePerSecond: Math.round(baseline),
-        duringPerSecond: d.perSecond,
-        ratio: Math.round((d.perSecond / baseline) * 1000) / 1000,
-        overlap: Math.round((resolvedByEnd / during.events) * 100) / 100,
+        phases,
+        baselinePerSecond: baseline,
+        duringPerSecond: during,
+        ratio: Math.round((during / baseline) * 1000) / 1000,
       },
     };
   } finally {

@@ -76,8 +76,8 @@ export interface DeleteSpace {
 export async function measureDeletes(
   config: Config,
   space: DeleteSpace,
-  /** Started right after the requests are sent and awaited with them (neighbour-throughput.ts). */
-  alongside?: () => Promise<void>,
+  /** Started right after the requests are sent, given the last receipt's arrival, awaited with it. */
+  alongside?: (receiptsIn: Promise<void>) => Promise<void>,
 ): Promise<PrivacyBenchResult> {
   const quiet = createLogger('bench-privacy', 'fatal');
   const kafka = createKafka(config, `${space.groupPrefix}privacy-bench`, { quiet: true });
@@ -148,7 +148,7 @@ export async function measureDeletes(
     );
     for (const r of requests) sentAt.set(r.requestId, first);
     await producer.send(messages);
-    await Promise.all([all, alongside?.()]);
+    await Promise.all([all, alongside?.(all)]);
     const elapsed = lastReceiptAt - first;
     latencies.sort((a, b) => a - b);
     return {
@@ -342,7 +342,7 @@ if (require.main === module) {
       const n = r.neighbour;
       if (n !== undefined)
         process.stdout.write(
-          `neighbour tenant resolver events/s: ${n.windows.map((w) => `${w.label} ${w.perSecond} (${w.cpuUsPerEvent} CPU us/event)`).join(', ')}; during / mean(before, after) = ${n.ratio.toFixed(2)} (target >= 0.90; ${Math.round(n.overlap * 100)}% of the during window inside the deletes)\n`,
+          `neighbour tenant resolver events/s (median of its windows): ${n.phases.map((p) => `${p.label} ${p.perSecond} (${p.windows} windows, ${p.cpuUsPerEvent} CPU us/event, Redis ${p.redisCpuShare} CPU s/s, ${p.redisScanShare} s/s in SCAN)`).join(', ')}; during / before and after = ${n.ratio.toFixed(2)} (target >= 0.90)\n`,
         );
       process.exit(0);
     },

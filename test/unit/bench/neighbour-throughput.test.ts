@@ -1,4 +1,4 @@
-import { rateOf } from '../../../bench/stages/neighbour-throughput';
+import { median, phaseOf, rateOf, type NeighbourWindow } from '../../../bench/stages/neighbour-throughput';
 
 describe('rateOf (a window of committed offsets)', () => {
   const samples = [
@@ -20,5 +20,38 @@ describe('rateOf (a window of committed offsets)', () => {
   it('has no rate when nothing was committed inside the span', () => {
     expect(rateOf(samples, 2500)).toEqual({ events: 0, seconds: 0 });
     expect(rateOf([{ at: 0, done: 0 }])).toEqual({ events: 0, seconds: 0 });
+  });
+});
+
+describe('median and phaseOf', () => {
+  it('takes the middle rate, leaving out windows without one', () => {
+    expect(median([300, 100, 200])).toBe(200);
+    expect(median([100, 200, NaN, 400, 300])).toBe(250);
+    expect(median([])).toBeNaN();
+  });
+
+  it("shares Redis CPU and SCAN time over the phase's wall time", () => {
+    const w = (perSecond: number, wallSeconds: number, scanSeconds: number): NeighbourWindow => ({
+      label: 'during',
+      events: 3000,
+      measuredEvents: 3000,
+      seconds: wallSeconds,
+      perSecond,
+      cpuUsPerEvent: 100,
+      wallSeconds,
+      redisCpuSeconds: wallSeconds / 2,
+      redisScans: 10,
+      redisScanSeconds: scanSeconds,
+      redisCommands: {},
+    });
+    expect(phaseOf('during', [w(1000, 3, 1), w(500, 6, 2), w(800, 1, 0)])).toEqual({
+      label: 'during',
+      windows: 3,
+      perSecond: 800,
+      cpuUsPerEvent: 100,
+      redisCpuShare: 0.5,
+      redisScanShare: 0.3,
+      redisScans: 30,
+    });
   });
 });
