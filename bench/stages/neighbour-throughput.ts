@@ -6,7 +6,8 @@
 // population's raw topic and outputs with the same Redis as the deletes: one deployment shared
 // between tenants, as in production. Its consumer group starts at the end of the raw topic, so it
 // resolves only the neighbour's events. A warm-up window (JIT, Lua scripts, group joined) sizes the
-// windows to about five seconds each; every window then publishes the same number of events of the
+// windows to about five seconds each, and at least 9,000 events (shorter ones measured one or two
+// seconds between first and last commit: too few commits to be steady); every window then publishes the same number of events of the
 // same shape (fresh people: an anonymous track, an identify with userId and email, a second device's
 // identify, so every person is one new profile and two merges), encoded up front, at once, and waits
 // until the resolver committed them all. Windows run back to back:
@@ -360,9 +361,9 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
     const warmRate = rateOf(warm.samples);
     const warmPerSecond = warmRate.events / Math.max(warmRate.seconds, 0.1);
     const perWindow =
-      3 * Math.round(Math.min(60_000, Math.max(3_000, warmPerSecond * (options.windowSeconds ?? 5))) / 3);
+      3 * Math.round(Math.min(60_000, Math.max(9_000, warmPerSecond * (options.windowSeconds ?? 5))) / 3);
     const quiet = options.quietWindows ?? 3;
-    const most = options.maxDuringWindows ?? 16;
+    const most = options.maxDuringWindows ?? 12;
     say(
       `neighbour tenant ${neighbour}: one resolver process serves it and the deleted tenant on the population's raw topic and Redis; every window publishes ${perWindow} events of fresh people (track + 2 identifies each) at once; rate = events committed/s from the window's first commit to its last (during: up to the last receipt); ${quiet} windows before, windows back to back while the deletes run (at most ${most}), ${quiet} after; ratio = median(during) / median(before and after)`,
     );
