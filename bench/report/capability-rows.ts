@@ -118,7 +118,7 @@ function neighbourRows(r: PrivacyBenchResult): Row[] {
   if (n === undefined) return [];
   return [
     ...n.phases.map((p): Row => [
-      `neighbour resolver events/s ${p.label} the deletes (median of ${fmt(p.windows)} windows of ${fmt(n.eventsPerWindow)} events; ${fmt(p.cpuUsPerEvent, 1)} CPU us/event; Redis ${fmt(p.redisCpuShare, 2)} CPU s/s, ${fmt(p.redisScanShare, 2)} s/s in ${fmt(p.redisScans)} SCANs)`,
+      `neighbour resolver events/s ${p.label} the deletes (${fmt(p.windows)} windows of ${fmt(n.eventsPerWindow)} events, slowest ${fmt(p.slowestPerSecond)}/s; ${fmt(p.cpuUsPerEvent, 1)} CPU us/event; Redis ${fmt(p.redisCpuShare, 2)} CPU s/s, ${fmt(p.redisScanShare, 2)} s/s in ${fmt(p.redisScans)} SCANs)`,
       fmt(p.perSecond),
       '',
       '',

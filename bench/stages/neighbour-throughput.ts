@@ -17,8 +17,11 @@
 // A window's rate is the neighbour's events committed by the resolver's group per second between its
 // first and its last commit (as measureDrain: group join and first fetch are not counted); a during
 // window counts only commits up to the last receipt, so a drain that outlasts the deletes is not
-// credited with the quiet tail. ratio = median(during) / median(before and after): short windows
-// and medians, because the machine and Redis are shared with other work whose load comes and goes.
+// credited with the quiet tail. A phase's rate is its windows' events over their seconds taken
+// together (time-weighted: with equal event counts a slow window lasts longer, and a median of
+// window rates would under-count the slowed seconds); ratio = during / before and after together.
+// Short windows, repeated, because the machine and Redis are shared with other work whose load comes
+// and goes; the slowest during window is reported beside it.
 // Beside the rates, figures contention moves less: the resolver process's CPU per event, and Redis
 // CPU and time in SCAN per wall second over each phase (server-wide: other clients count too).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -62,8 +65,10 @@ export interface NeighbourWindow {
 export interface NeighbourPhase {
   label: NeighbourWindow['label'];
   windows: number;
-  /** Median of the windows' rates. */
+  /** Events over seconds of all the phase's windows taken together (time-weighted). */
   perSecond: number;
+  /** The slowest window's rate. */
+  slowestPerSecond: number;
   /** Mean of the windows' resolver CPU per event. */
   cpuUsPerEvent: number;
   /** Redis CPU seconds per wall second over the phase's windows (1 = one core busy). */
@@ -78,9 +83,9 @@ export interface NeighbourResult {
   eventsPerWindow: number;
   windows: NeighbourWindow[];
   phases: NeighbourPhase[];
-  /** Median rate of the before and after windows. */
+  /** Rate of the before and after windows taken together. */
   baselinePerSecond: number;
-  /** Median rate of the windows run while the deletes ran. */
+  /** Rate of the windows run while the deletes ran, taken together (up to the last receipt). */
   duringPerSecond: number;
   /** during / baseline. */
   ratio: number;
@@ -112,13 +117,6 @@ export function rateOf(samples: readonly Sample[], until = Infinity): { events: 
   return { events: last.done - first.done, seconds: (last.at - first.at) / 1000 };
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
-}
-
 const perSecondOf = (samples: readonly Sample[], until = Infinity): number => {
   const r = rateOf(samples, until);
   return r.seconds > 0 ? Math.round(r.events / r.seconds) : NaN;
@@ -141,6 +139,16 @@ function figuresOf(w: WindowRun, until: number): NeighbourWindow {
   };
 }
 
+/**
+ * Events per second over the windows taken together. Not a median of their rates: windows hold
+ * the same number of events, so a slow one lasts longer, and a median would count the seconds the
+ * neighbour was slowed less than the seconds it was not.
+ */
+export function pooled(windows: readonly NeighbourWindow[]): number {
+  const seconds = windows.reduce((n, w) => n + w.seconds, 0);
+  return seconds > 0 ? Math.round(windows.reduce((n, w) => n + w.measuredEvents, 0) / seconds) : NaN;
+}
+
 export function phaseOf(
   label: NeighbourWindow['label'],
   windows: readonly NeighbourWindow[],
@@ -151,7 +159,8 @@ export function phaseOf(
   return {
     label,
     windows: windows.length,
-    perSecond: median(windows.map((w) => w.perSecond)),
+    perSecond: pooled(windows),
+    slowestPerSecond: windows.length > 0 ? Math.min(...windows.map((w) => w.perSecond)) : NaN,
     cpuUsPerEvent:
       windows.length > 0
         ? Math.round((windows.reduce((n, w) => n + w.cpuUsPerEvent, 0) / windows.length) * 10) / 10
@@ -195,12 +204,17 @@ async function spawnResolver(spec: ResolverChildSpec) {
       : [path.join(__dirname, 'resolver-child.js'), JSON.stringify(spec)],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
-  const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => waiting.shift()?.(line));
+  const waiting: { resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => waiting.shift()?.resolve(line));
+  // One listener for the process's life (one per question would pile up past Node's warning limit).
+  child.once('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`resolver child exited with ${String(code)}`));
+  });
   const next = () =>
     new Promise<string>((resolve, reject) => {
-      waiting.push(resolve);
-      child.once('exit', (code) => reject(new Error(`resolver child exited with ${String(code)}`)));
+      if (child.exitCode !== null || child.signalCode !== null)
+        reject(new Error(`resolver child exited with ${String(child.exitCode ?? child.signalCode)}`));
+      else waiting.push({ resolve, reject });
     });
   const ready = await next();
   if (ready !== 'ready') throw new Error(`resolver child said ${JSON.stringify(ready)} instead of ready`);
@@ -365,7 +379,7 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
     const quiet = options.quietWindows ?? 3;
     const most = options.maxDuringWindows ?? 12;
     say(
-      `neighbour tenant ${neighbour}: one resolver process serves it and the deleted tenant on the population's raw topic and Redis; every window publishes ${perWindow} events of fresh people (track + 2 identifies each) at once; rate = events committed/s from the window's first commit to its last (during: up to the last receipt); ${quiet} windows before, windows back to back while the deletes run (at most ${most}), ${quiet} after; ratio = median(during) / median(before and after)`,
+      `neighbour tenant ${neighbour}: one resolver process serves it and the deleted tenant on the population's raw topic and Redis; every window publishes ${perWindow} events of fresh people (track + 2 identifies each) at once; rate = events committed/s from the window's first commit to its last (during: up to the last receipt); ${quiet} windows before, windows back to back while the deletes run (at most ${most}), ${quiet} after; ratio = events/s of the during windows together / of the before and after windows together`,
     );
     say(`neighbour tenant: warm-up at ${Math.round(warmPerSecond)} events/s`);
     const batches: OutgoingMessage[][] = [];
@@ -392,8 +406,8 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
         windows.filter((w) => w.label === label),
       ),
     );
-    const baseline = median(windows.filter((w) => w.label !== 'during').map((w) => w.perSecond));
-    const during = median(windows.filter((w) => w.label === 'during').map((w) => w.perSecond));
+    const baseline = pooled(windows.filter((w) => w.label !== 'during'));
+    const during = pooled(windows.filter((w) => w.label === 'during'));
     say(
       `neighbour tenant: ${phases.map((p) => `${p.label} ${p.perSecond} events/s (${p.windows} windows)`).join(', ')}`,
     );

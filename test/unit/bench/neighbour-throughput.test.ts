@@ -1,4 +1,4 @@
-import { median, phaseOf, rateOf, type NeighbourWindow } from '../../../bench/stages/neighbour-throughput';
+import { phaseOf, pooled, rateOf, type NeighbourWindow } from '../../../bench/stages/neighbour-throughput';
 
 describe('rateOf (a window of committed offsets)', () => {
   const samples = [
@@ -23,31 +23,33 @@ describe('rateOf (a window of committed offsets)', () => {
   });
 });
 
-describe('median and phaseOf', () => {
-  it('takes the middle rate, leaving out windows without one', () => {
-    expect(median([300, 100, 200])).toBe(200);
-    expect(median([100, 200, NaN, 400, 300])).toBe(250);
-    expect(median([])).toBeNaN();
+describe('pooled and phaseOf', () => {
+  const w = (perSecond: number, seconds: number, scanSeconds: number): NeighbourWindow => ({
+    label: 'during',
+    events: 3000,
+    measuredEvents: Math.round(perSecond * seconds),
+    seconds,
+    perSecond,
+    cpuUsPerEvent: 100,
+    wallSeconds: seconds,
+    redisCpuSeconds: seconds / 2,
+    redisScans: 10,
+    redisScanSeconds: scanSeconds,
+    redisCommands: {},
+  });
+
+  it('weighs windows by their seconds: a slow window of the same events counts for longer', () => {
+    // 3,000 events in 1 s and 3,000 in 10 s: 6,000 in 11 s, not the 1,650/s mean of the two rates.
+    expect(pooled([w(3000, 1, 0), w(300, 10, 0)])).toBe(545);
+    expect(pooled([])).toBeNaN();
   });
 
   it("shares Redis CPU and SCAN time over the phase's wall time", () => {
-    const w = (perSecond: number, wallSeconds: number, scanSeconds: number): NeighbourWindow => ({
-      label: 'during',
-      events: 3000,
-      measuredEvents: 3000,
-      seconds: wallSeconds,
-      perSecond,
-      cpuUsPerEvent: 100,
-      wallSeconds,
-      redisCpuSeconds: wallSeconds / 2,
-      redisScans: 10,
-      redisScanSeconds: scanSeconds,
-      redisCommands: {},
-    });
     expect(phaseOf('during', [w(1000, 3, 1), w(500, 6, 2), w(800, 1, 0)])).toEqual({
       label: 'during',
       windows: 3,
-      perSecond: 800,
+      perSecond: 680,
+      slowestPerSecond: 500,
       cpuUsPerEvent: 100,
       redisCpuShare: 0.5,
       redisScanShare: 0.3,
