@@ -26,7 +26,7 @@ import { activationRows, journeyRows, privacyRows, profileApiRows } from './repo
 import { runActivationBench, type ActivationBenchResult } from './stages/activation-run';
 import { runJourneyTimersBench, type JourneyTimersResult } from './stages/journey-timers';
 import { distinctSubjects, lookupTargets, readIdentifierIndex } from './stages/population-index';
-import { measureDeletes, type PrivacyBenchResult } from './stages/privacy-deletes';
+import { measureDeletesBesideNeighbour, type PrivacyBenchResult } from './stages/privacy-deletes';
 import { runProfileApiLoad, type ProfileApiLoadResult } from './stages/profile-api-load';
 import type { PopulationSpace } from './stages/pipeline-run';
 import { createRedis } from '../services/common/redis/redis-client';
@@ -283,21 +283,28 @@ async function runCapabilityStages(
   }
   if (options.privacySubjects > 0) {
     const identifiers = distinctSubjects(index, 'email', options.privacySubjects);
-    progress(`--- privacy, ${identifiers.length} delete requests at once on the main population ---`);
-    out.privacy = await measureDeletes(config, {
-      tenant: space.tenant,
-      database: space.database,
-      requests: space.privacyTopics.requests,
-      receipts: space.privacyTopics.receipts,
-      profiles: space.topics.outputs.profiles,
-      dlq: space.topics.dlq,
-      retained: [space.topics.input, ...Object.values(space.topics.outputs), space.topics.dlq].filter(
-        (t) => t !== space.topics.outputs.profiles,
-      ),
-      identifiers,
-      people,
-      groupPrefix: `${space.tenant}-`,
-    });
+    progress(
+      `--- privacy, ${identifiers.length} delete requests at once on the main population, beside a neighbour tenant's resolver throughput ---`,
+    );
+    out.privacy = await measureDeletesBesideNeighbour(
+      config,
+      {
+        tenant: space.tenant,
+        database: space.database,
+        requests: space.privacyTopics.requests,
+        receipts: space.privacyTopics.receipts,
+        profiles: space.topics.outputs.profiles,
+        dlq: space.topics.dlq,
+        retained: [space.topics.input, ...Object.values(space.topics.outputs), space.topics.dlq].filter(
+          (t) => t !== space.topics.outputs.profiles,
+        ),
+        identifiers,
+        people,
+        groupPrefix: `${space.tenant}-`,
+      },
+      space.topics,
+      (line) => progress(`privacy: ${line}`),
+    );
   }
   return out;
 }

@@ -111,5 +111,26 @@ export function privacyRows(r: PrivacyBenchResult): Row[] {
       fmt(TARGETS.privacyDeleteP99Ms),
       met(r.p99Ms, (v) => v <= TARGETS.privacyDeleteP99Ms),
     ],
+    ...neighbourRows(r),
+  ];
+}
+
+/** Another tenant's resolver throughput before, during and after the deletes (neighbour-throughput.ts). */
+function neighbourRows(r: PrivacyBenchResult): Row[] {
+  const n = r.neighbour;
+  if (n === undefined) return [];
+  return [
+    ...n.phases.map((p): Row => [
+      `neighbour resolver events/s ${p.label} the deletes (${fmt(p.windows)} windows of ${fmt(n.eventsPerWindow)} events, slowest ${fmt(p.slowestPerSecond)}/s; ${fmt(p.cpuUsPerEvent, 1)} CPU us/event; Redis ${fmt(p.redisCpuShare, 2)} CPU s/s, ${fmt(p.redisScanShare, 2)} s/s in ${fmt(p.redisScans)} SCANs)`,
+      fmt(p.perSecond),
+      '',
+      '',
+    ]),
+    [
+      'neighbour throughput during / before and after the deletes',
+      fmt(n.ratio, 2),
+      `>= ${fmt(TARGETS.privacyNeighbourRatio, 2)}`,
+      met(n.ratio, (v) => v >= TARGETS.privacyNeighbourRatio),
+    ],
   ];
 }

@@ -22,4 +22,6 @@ export const TARGETS = {
   profileEventsP99Ms: 150,
   /** Privacy (issue 13): request -> receipt of 100 deletes sent at once. */
   privacyDeleteP99Ms: 60_000,
+  /** Another tenant's resolver events/s while those deletes run, over its rate without them. */
+  privacyNeighbourRatio: 0.9,
 } as const;

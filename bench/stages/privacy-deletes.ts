@@ -1,7 +1,9 @@
 // Deletes per minute and request -> receipt latency (p50 / p99) of the privacy service: a population
 // of `people` (two devices and a login each) goes through the resolver and the ClickHouse sink into
-// a scratch space, then `subjects` delete requests are sent at once and their receipts awaited.
-// `make bench` calls measureDeletes on the main run's population instead (bench/bench.ts).
+// a scratch space, then `subjects` delete requests are sent at once and their receipts awaited,
+// while a second tenant's events go through the resolver (neighbour-throughput.ts: its rate with and
+// without the deletes). `make bench` calls measureDeletesBesideNeighbour on the main run's
+// population instead (bench/bench.ts).
 //
 //   node --import tsx bench/stages/privacy-deletes.ts [--people 100000] [--subjects 100]
 import crypto from 'node:crypto';
@@ -25,6 +27,11 @@ import { startIdentityResolver } from '../../services/identity-resolver/main';
 import { formatReceipt } from '../../services/cli/commands/privacy-command';
 import { privacyService } from '../../services/privacy/main';
 import { openScratch } from './bench-scratch';
+import {
+  measureNeighbourThroughput,
+  type NeighbourResult,
+  type NeighbourSpace,
+} from './neighbour-throughput';
 
 export interface PrivacyBenchResult {
   people: number;
@@ -32,8 +39,13 @@ export interface PrivacyBenchResult {
   deletesPerMinute: number;
   p50Ms: number;
   p99Ms: number;
+  /** Epoch ms: the requests were sent, the last receipt arrived. */
+  sentAt: number;
+  lastReceiptAt: number;
   /** One receipt, as `cdp privacy delete --wait` prints it. */
   sample: string;
+  /** Another tenant's resolver throughput without and during the deletes. */
+  neighbour?: NeighbourResult;
 }
 
 const quantile = (sorted: number[], q: number) =>
@@ -61,7 +73,12 @@ export interface DeleteSpace {
  * Starts the privacy service on the space, sends one delete request per identifier at once and
  * waits for every receipt: deletes/min over the whole batch and request -> receipt p50 / p99.
  */
-export async function measureDeletes(config: Config, space: DeleteSpace): Promise<PrivacyBenchResult> {
+export async function measureDeletes(
+  config: Config,
+  space: DeleteSpace,
+  /** Started right after the requests are sent, given the last receipt's arrival, awaited with it. */
+  alongside?: (receiptsIn: Promise<void>) => Promise<void>,
+): Promise<PrivacyBenchResult> {
   const quiet = createLogger('bench-privacy', 'fatal');
   const kafka = createKafka(config, `${space.groupPrefix}privacy-bench`, { quiet: true });
   const codec = new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL);
@@ -106,6 +123,7 @@ export async function measureDeletes(config: Config, space: DeleteSpace): Promis
     stops.push(() => consumer.disconnect());
     await consumer.subscribe({ topics: [space.receipts], fromBeginning: true });
     let done: () => void = () => undefined;
+    let lastReceiptAt = 0;
     const all = new Promise<void>((r) => (done = r));
     await consumer.run({
       eachMessage: async ({ message }) => {
@@ -114,7 +132,10 @@ export async function measureDeletes(config: Config, space: DeleteSpace): Promis
         if (at === undefined) return;
         latencies.push(Date.now() - at);
         if (sample === '') sample = formatReceipt(receipt);
-        if (latencies.length === subjects) done();
+        if (latencies.length === subjects) {
+          lastReceiptAt = Date.now();
+          done();
+        }
       },
     });
     const first = Date.now();
@@ -127,8 +148,8 @@ export async function measureDeletes(config: Config, space: DeleteSpace): Promis
     );
     for (const r of requests) sentAt.set(r.requestId, first);
     await producer.send(messages);
-    await all;
-    const elapsed = Date.now() - first;
+    await Promise.all([all, alongside?.(all)]);
+    const elapsed = lastReceiptAt - first;
     latencies.sort((a, b) => a - b);
     return {
       people: space.people,
@@ -136,11 +157,32 @@ export async function measureDeletes(config: Config, space: DeleteSpace): Promis
       deletesPerMinute: Math.round((subjects / elapsed) * 60_000 * 10) / 10,
       p50Ms: quantile(latencies, 0.5),
       p99Ms: quantile(latencies, 0.99),
+      sentAt: first,
+      lastReceiptAt,
       sample,
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
+}
+
+/**
+ * measureDeletes with a neighbour tenant's resolver throughput measured before, during and after it,
+ * through one resolver on the population's topics (`resolverTopics`).
+ */
+export async function measureDeletesBesideNeighbour(
+  config: Config,
+  space: DeleteSpace,
+  resolverTopics: NeighbourSpace['topics'],
+  progress?: (line: string) => void,
+): Promise<PrivacyBenchResult> {
+  const { deletes, neighbour } = await measureNeighbourThroughput(
+    config,
+    { tenant: space.tenant, topics: resolverTopics, groupPrefix: space.groupPrefix },
+    (alongside) => measureDeletes(config, space, alongside),
+    { progress },
+  );
+  return { ...deletes, neighbour };
 }
 
 export async function runPrivacyDeletes(people: number, subjects: number): Promise<PrivacyBenchResult> {
@@ -248,22 +290,39 @@ export async function runPrivacyDeletes(people: number, subjects: number): Promi
     process.stderr.write(
       `privacy bench: ${people * 3} events of ${people} people loaded in ${Math.round((Date.now() - started) / 1000)} s\n`,
     );
+    // The neighbour's resolver reads the same raw topic; this one would resolve its events too.
+    await resolver.stop();
 
-    return await measureDeletes(config, {
-      tenant,
-      database,
-      requests: topics.requests,
-      receipts: topics.receipts,
-      profiles: topics.profiles,
-      dlq: topics.dlq,
-      retained: [topics.raw, topics.resolved, topics.changes, topics.merges, topics.warnings, topics.dlq],
-      identifiers: Array.from(
-        { length: subjects },
-        (_, k) => `email:p${k * Math.max(1, Math.floor(people / subjects))}@example.com`,
-      ),
-      people,
-      groupPrefix: t(''),
-    });
+    return await measureDeletesBesideNeighbour(
+      config,
+      {
+        tenant,
+        database,
+        requests: topics.requests,
+        receipts: topics.receipts,
+        profiles: topics.profiles,
+        dlq: topics.dlq,
+        retained: [topics.raw, topics.resolved, topics.changes, topics.merges, topics.warnings, topics.dlq],
+        identifiers: Array.from(
+          { length: subjects },
+          (_, k) => `email:p${k * Math.max(1, Math.floor(people / subjects))}@example.com`,
+        ),
+        people,
+        groupPrefix: t(''),
+      },
+      {
+        input: topics.raw,
+        dlq: topics.dlq,
+        outputs: {
+          resolved: topics.resolved,
+          changes: topics.changes,
+          profiles: topics.profiles,
+          merges: topics.merges,
+          warnings: topics.warnings,
+        },
+      },
+      (line) => process.stderr.write(`privacy bench: ${line}\n`),
+    );
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await scratch.cleanup();
@@ -280,6 +339,11 @@ if (require.main === module) {
       process.stdout.write(
         `privacy deletes: ${r.subjects} subjects of ${r.people} people: ${r.deletesPerMinute.toFixed(1)} deletes/min, request->receipt p50 ${(r.p50Ms / 1000).toFixed(1)} s, p99 ${(r.p99Ms / 1000).toFixed(1)} s\n`,
       );
+      const n = r.neighbour;
+      if (n !== undefined)
+        process.stdout.write(
+          `neighbour tenant resolver events/s: ${n.phases.map((p) => `${p.label} ${p.perSecond} (${p.windows} windows, slowest ${p.slowestPerSecond}, ${p.cpuUsPerEvent} CPU us/event, Redis ${p.redisCpuShare} CPU s/s, ${p.redisScanShare} s/s in SCAN)`).join(', ')}; during / before and after = ${n.ratio.toFixed(2)} (target >= 0.90)\n`,
+        );
       process.exit(0);
     },
     (err: unknown) => {

@@ -129,6 +129,8 @@ describe('privacyRows', () => {
       deletesPerMinute: 105.6,
       p50Ms: 39000,
       p99Ms: 60000,
+      sentAt: 0,
+      lastReceiptAt: 60000,
       sample: '',
     };
     expect(privacyRows(result)).toEqual([
@@ -138,5 +140,62 @@ describe('privacyRows', () => {
       ['request -> receipt p99 ms', '60,000', '60,000', 'yes'],
     ]);
     expect(privacyRows({ ...result, p99Ms: 60001 })[3]![3]).toBe('no');
+  });
+
+  it('adds the neighbour tenant phases and checks their ratio against 0.90', () => {
+    const phase = (label: 'before' | 'during' | 'after', perSecond: number, scans: number) => ({
+      label,
+      windows: 3,
+      perSecond,
+      slowestPerSecond: perSecond - 100,
+      cpuUsPerEvent: 120.5,
+      redisCpuShare: 0.25,
+      redisScanShare: scans > 0 ? 0.5 : 0,
+      redisScans: scans,
+    });
+    const neighbour = {
+      tenant: 'bench-x-neighbour',
+      eventsPerWindow: 15000,
+      windows: [],
+      phases: [phase('before', 3000, 0), phase('during', 2700, 1200), phase('after', 3000, 0)],
+      baselinePerSecond: 3000,
+      duringPerSecond: 2700,
+      ratio: 0.9,
+    };
+    const result = {
+      people: 3953,
+      subjects: 100,
+      deletesPerMinute: 472,
+      p50Ms: 7000,
+      p99Ms: 12700,
+      sentAt: 0,
+      lastReceiptAt: 12700,
+      sample: '',
+      neighbour,
+    };
+    const rows = privacyRows(result);
+    expect(rows.slice(4)).toEqual([
+      [
+        'neighbour resolver events/s before the deletes (3 windows of 15,000 events, slowest 2,900/s; 120.5 CPU us/event; Redis 0.25 CPU s/s, 0.00 s/s in 0 SCANs)',
+        '3,000',
+        '',
+        '',
+      ],
+      [
+        'neighbour resolver events/s during the deletes (3 windows of 15,000 events, slowest 2,600/s; 120.5 CPU us/event; Redis 0.25 CPU s/s, 0.50 s/s in 1,200 SCANs)',
+        '2,700',
+        '',
+        '',
+      ],
+      [
+        'neighbour resolver events/s after the deletes (3 windows of 15,000 events, slowest 2,900/s; 120.5 CPU us/event; Redis 0.25 CPU s/s, 0.00 s/s in 0 SCANs)',
+        '3,000',
+        '',
+        '',
+      ],
+      ['neighbour throughput during / before and after the deletes', '0.90', '>= 0.90', 'yes'],
+    ]);
+    expect(privacyRows({ ...result, neighbour: { ...neighbour, ratio: 0.89 } })[7]![3]).toBe('no');
+    expect(privacyRows({ ...result, neighbour: { ...neighbour, ratio: NaN } })[7]![3]).toBe('no');
   });
 });
