@@ -97,12 +97,20 @@ export interface ProfileState {
   slots: Map<string, string>;
 }
 
+/** A process has a handful of roles (one per input topic); each is hashed once. */
+const markKeys = new Map<string, string>();
+
 /**
  * An input mark's short name: the role's initial and 3 base64url characters of SHA-1 of the whole
  * role (`events:<topic>`), so the topic's name is not repeated in every profile's state.
  */
 export function markKey(role: string): string {
-  return `${role.charAt(0)}${createHash('sha1').update(role).digest('base64url').slice(0, 3)}`;
+  let key = markKeys.get(role);
+  if (key === undefined) {
+    key = `${role.charAt(0)}${createHash('sha1').update(role).digest('base64url').slice(0, 3)}`;
+    markKeys.set(role, key);
+  }
+  return key;
 }
 
 // Text form of a profile's state: the marks `key=offset,...` (offsets in base 36), then a line
