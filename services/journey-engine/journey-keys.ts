@@ -10,7 +10,7 @@
 // its object and keyspace entry); a field in a bucket kept as a listpack (up to 512 fields of up to
 // 64 bytes, Redis's defaults) costs its bytes and 2-3 more. 4096 buckets keep a tenant's buckets
 // listpacks up to about 2 million profiles with journey state; past that they become hash tables
-// (about 150 bytes a profile: still no worse than a key each). docs/journeys.md "State in Redis".
+// (about 200 bytes a profile: still less than a key each). docs/journeys.md "State in Redis".
 import { tenantPrefix } from '../identity-resolver/redis-keys';
 
 export const BUCKET_COUNT = 4096;
