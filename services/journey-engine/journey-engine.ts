@@ -12,7 +12,7 @@ import {
   type StepLogEntry,
   type Transition,
 } from './journey-machine';
-import { decodeSlot, encodeSlot, type JourneySlot } from './journey-state';
+import { decodeSlot, encodeProfileState, encodeSlot, markKey, type JourneySlot } from './journey-state';
 import type { Commit, JourneyStateStore, ProfileJourneys } from './journey-state-store';
 import type { JourneyVersions } from './journey-versions';
 import type { ProfileFacts } from './profile-facts';
@@ -77,7 +77,8 @@ export class JourneyEngine {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.deps.store.read(tenant, profileId);
       const { mark } = options;
-      if (mark !== undefined && (state.offsets.get(mark.role) ?? -1n) >= mark.offset) return 'skipped';
+      if (mark !== undefined && (state.offsets.get(markKey(mark.role)) ?? -1n) >= mark.offset)
+        return 'skipped';
       const { current, slots } = await this.context(tenant, state, options.only);
       const run = (facts?: ProfileFactsValue) =>
         [...slots].map(([id, slot]): [string, JourneySlot, Transition] => {
@@ -108,11 +109,11 @@ export class JourneyEngine {
           await this.deps.store.removeTimer(tenant, options.requireTimer);
         return options.requireTimer !== undefined ? 'stale' : 'unchanged';
       }
+      const next = { offsets: new Map(state.offsets), slots: new Map(state.slots) };
       const commit: Commit = {
         profileId,
         expected: state.version,
-        set: {},
-        del: [],
+        next: '',
         requireTimer: options.requireTimer,
         zrem: [],
         zadd: [],
@@ -120,7 +121,7 @@ export class JourneyEngine {
         log: [],
       };
       for (const [id, before, t] of changed) {
-        commit.set[id] = encodeSlot(t.slot);
+        next.slots.set(id, encodeSlot(t.slot));
         const old = timerOf(profileId, id, before);
         const now = timerOf(profileId, id, t.slot);
         if (old?.[1] !== now?.[1]) {
@@ -133,7 +134,8 @@ export class JourneyEngine {
       }
       if (options.requireTimer !== undefined && !commit.zrem.includes(options.requireTimer))
         commit.zrem.push(options.requireTimer);
-      if (mark !== undefined) commit.set[`~o:${mark.role}`] = String(mark.offset);
+      if (mark !== undefined) next.offsets.set(markKey(mark.role), mark.offset);
+      commit.next = encodeProfileState(next);
       const result = await this.deps.store.commit(tenant, commit);
       if (result === 'ok') return 'applied';
       if (result === 'stale') return 'stale';
@@ -171,24 +173,24 @@ export class JourneyEngine {
         this.deps.store.read(tenant, survivorId),
         this.deps.store.read(tenant, loserId),
       ]);
-      if (mark !== undefined && (s.offsets.get(mark.role) ?? -1n) >= mark.offset) return 'skipped';
+      if (mark !== undefined && (s.offsets.get(markKey(mark.role)) ?? -1n) >= mark.offset) return 'skipped';
       if (l.slots.size === 0 || survivorId === loserId) return 'unchanged';
       const commit: Commit = {
         profileId: survivorId,
         expected: s.version,
         loser: { profileId: loserId, expected: l.version },
-        set: {},
-        del: [],
+        next: '',
         zrem: [],
         zadd: [],
         actions: [],
         log: [],
       };
+      const next = { offsets: new Map(s.offsets), slots: new Map(s.slots) };
       for (const [id, text] of l.slots) {
         const loser = decodeSlot(text);
         const survivor = decodeSlot(s.slots.get(id));
         const merged = mergeSlots(id, survivorId, survivor, loserId, loser, at);
-        commit.set[id] = encodeSlot(merged.slot);
+        next.slots.set(id, encodeSlot(merged.slot));
         for (const [profile, slot] of [
           [survivorId, survivor],
           [loserId, loser],
@@ -203,7 +205,8 @@ export class JourneyEngine {
         }
         for (const e of merged.log) commit.log.push(JSON.stringify({ ...e, tenant } satisfies StepLogRow));
       }
-      if (mark !== undefined) commit.set[`~o:${mark.role}`] = String(mark.offset);
+      if (mark !== undefined) next.offsets.set(markKey(mark.role), mark.offset);
+      commit.next = encodeProfileState(next);
       const result = await this.deps.store.commit(tenant, commit);
       if (result === 'ok') return 'applied';
     }

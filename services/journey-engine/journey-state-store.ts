@@ -4,34 +4,25 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { repoRoot } from '../common/config';
 import { loadLuaScript, runLuaScript } from '../identity-resolver/lua-scripts';
-import {
-  actionsOutboxKey,
-  profileJourneysKey,
-  profileJourneysPrefix,
-  stepLogOutboxKey,
-  timersKey,
-} from './journey-keys';
+import { actionsOutboxKey, profileLocation, stepLogOutboxKey, timersKey } from './journey-keys';
+import { decodeProfileState, type ProfileState } from './journey-state';
 
 const LUA_DIR = path.join(repoRoot, 'services', 'journey-engine', 'lua');
 const commitScript = loadLuaScript('commit-transition-5.lua', LUA_DIR);
 const removeScript = loadLuaScript('remove-profiles-2.lua', LUA_DIR);
 
-export interface ProfileJourneys {
+export interface ProfileJourneys extends ProfileState {
   profileId: string;
-  /** The `~v` write counter as read ('' when the hash does not exist). */
+  /** The state's text as read ('' when the profile has none): what a commit expects unchanged. */
   version: string;
-  /** journeyId -> encoded slot. */
-  slots: Map<string, string>;
-  /** input role -> last applied offset. */
-  offsets: Map<string, bigint>;
 }
 
 export interface Commit {
   profileId: string;
   expected: string;
-  set: Record<string, string>;
-  del: string[];
-  /** A merged-away profile whose hash is deleted in the same step. */
+  /** The profile's new state text (encodeProfileState; '' removes it). */
+  next: string;
+  /** A merged-away profile whose state is removed in the same step. */
   loser?: { profileId: string; expected: string };
   requireTimer?: string;
   zrem: string[];
@@ -46,31 +37,26 @@ export class JourneyStateStore {
   constructor(readonly redis: Redis) {}
 
   async read(tenant: string, profileId: string): Promise<ProfileJourneys> {
-    const all = await this.redis.hgetall(profileJourneysKey(tenant, profileId));
-    const slots = new Map<string, string>();
-    const offsets = new Map<string, bigint>();
-    for (const [field, value] of Object.entries(all)) {
-      if (field.startsWith('~o:')) offsets.set(field.slice(3), BigInt(value));
-      else if (!field.startsWith('~')) slots.set(field, value);
-    }
-    return { profileId, version: all['~v'] ?? '', slots, offsets };
+    const { key, field } = profileLocation(tenant, profileId);
+    const text = (await this.redis.hget(key, field)) ?? '';
+    return { profileId, version: text, ...decodeProfileState(text) };
   }
 
   async commit(tenant: string, c: Commit): Promise<CommitResult> {
-    const a = profileJourneysKey(tenant, c.profileId);
-    const b = c.loser === undefined ? a : profileJourneysKey(tenant, c.loser.profileId);
+    const a = profileLocation(tenant, c.profileId);
+    const b = c.loser === undefined ? a : profileLocation(tenant, c.loser.profileId);
     const reply = await runLuaScript(
       this.redis,
       commitScript,
-      [a, b, timersKey(tenant), actionsOutboxKey(tenant), stepLogOutboxKey(tenant)],
+      [a.key, b.key, timersKey(tenant), actionsOutboxKey(tenant), stepLogOutboxKey(tenant)],
       [
         JSON.stringify({
+          fa: a.field,
           va: c.expected,
+          next: c.next,
+          fb: c.loser === undefined ? undefined : b.field,
           vb: c.loser?.expected ?? '',
           require: c.requireTimer,
-          set: c.set,
-          del: c.del,
-          dropB: c.loser !== undefined,
           zrem: c.zrem,
           zadd: c.zadd,
           actions: c.actions,
@@ -116,12 +102,11 @@ export async function removeJourneyState(
   profileIds: readonly string[],
 ): Promise<number> {
   if (profileIds.length === 0) return 0;
-  const reply = await runLuaScript(
-    redis,
-    removeScript,
-    [timersKey(tenant), timersKey(tenant)],
-    [profileJourneysPrefix(tenant), ...profileIds],
-  );
+  const locations = profileIds.flatMap((id) => {
+    const { key, field } = profileLocation(tenant, id);
+    return [key, field];
+  });
+  const reply = await runLuaScript(redis, removeScript, [timersKey(tenant), timersKey(tenant)], locations);
   return Number(reply);
 }
 
@@ -133,7 +118,10 @@ export async function countJourneyState(
 ): Promise<number> {
   if (profileIds.length === 0) return 0;
   const pipeline = redis.pipeline();
-  for (const id of profileIds) pipeline.exists(profileJourneysKey(tenant, id));
+  for (const id of profileIds) {
+    const { key, field } = profileLocation(tenant, id);
+    pipeline.hexists(key, field);
+  }
   const replies = (await pipeline.exec()) ?? [];
   return replies.filter(([err, n]) => err === null && n === 1).length;
 }

@@ -18,6 +18,7 @@ import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { JourneyEngine } from './journey-engine';
 import { createJourneyHandler, type JourneyInputRole } from './journey-handler';
 import { JourneyPump } from './journey-pump';
+import { migrateLegacyState } from './legacy-state';
 import { JourneyStateStore } from './journey-state-store';
 import { JourneyVersions } from './journey-versions';
 import type { OutboxTargets } from './outbox-drain';
@@ -122,6 +123,8 @@ export const journeyEngine = defineStreamProcessor<JourneyInputRole, 'actions', 
     });
     await follower.start();
     ready = true;
+    const moved = await migrateLegacyState(redis, [...served]);
+    if (moved > 0) logger.info({ moved }, 'journey state of profiles moved to the bucket layout');
     resources.add('definitions', follower, (f) => f.stop());
     // Instances of journeys deleted while the engine was down exit when their timers fire (the
     // machine sees no current version), and due timers fire on the first tick: nothing waits.

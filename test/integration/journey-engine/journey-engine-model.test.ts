@@ -9,7 +9,7 @@ import { JourneyEngine } from '../../../services/journey-engine/journey-engine';
 import {
   actionsOutboxKey,
   journeyVersionsKey,
-  profileJourneysKey,
+  profileLocation,
   stepLogOutboxKey,
   timersKey,
 } from '../../../services/journey-engine/journey-keys';
@@ -153,7 +153,7 @@ async function runEngine(
     states.set(p, { waitingAt: slot.run?.step, entries: slot.entries });
   }
   await redis.del(
-    ...PROFILES.map((p) => profileJourneysKey(tenant, p)),
+    ...new Set(PROFILES.map((p) => profileLocation(tenant, p).key)),
     timersKey(tenant),
     actionsOutboxKey(tenant),
     stepLogOutboxKey(tenant),

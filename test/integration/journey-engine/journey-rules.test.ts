@@ -2,7 +2,7 @@
 // a wait, a merge of two profiles each with a running instance, a deleted journey, and an edit while
 // an instance runs (it finishes on its version).
 import { createRedis } from '../../../services/common/redis/redis-client';
-import { timersKey } from '../../../services/journey-engine/journey-keys';
+import { parseTimerMember, timersKey } from '../../../services/journey-engine/journey-keys';
 import { decodeSlot } from '../../../services/journey-engine/journey-state';
 import { JourneyStateStore } from '../../../services/journey-engine/journey-state-store';
 import { JourneyStack } from '../../support/journey-stack';
@@ -149,7 +149,8 @@ it('a deleted journey exits its running instances', async () => {
   await stack.send([track('hal', 'Webinar Joined')]);
   const profile = await waitFor('hal waiting', async () => {
     const members = await redis.zrange(timersKey(stack.tenant), 0, -1);
-    return members.find((m) => m.includes('|webinar|'))?.split('|')[0];
+    const member = members.find((m) => m.includes('|webinar|'));
+    return member === undefined ? undefined : parseTimerMember(member)?.profileId;
   });
   expect(await stack.deleteJourney('webinar')).toBe(0);
   await waitFor('the instance to exit', async () => {
