@@ -16,6 +16,7 @@ import { exitAll, membershipChange, noOutputs, outputsOf, type ProfileOutputs } 
 import {
   applyEvent,
   applyTraitChanges,
+  dayOf,
   emptyState,
   foldInto,
   matchesSignature,
@@ -25,7 +26,7 @@ import {
   type ProfileState,
 } from './profile-state';
 import { expiryKey, membersKey, statePattern, profileIdOfStateKey } from './redis-keys';
-import type { SegmentPlan } from './segment-plan';
+import { buildPlan, selectionFor, type SegmentPlan } from './segment-plan';
 import { commitStep, loadState, readOutcome, type LoadedState } from './segment-state-store';
 
 export interface StepResult {
@@ -139,15 +140,44 @@ export class SegmentEngine {
     return id;
   }
 
+  /**
+   * The profile's outputs after a step. `touched` (the signatures an event counted into, the trait
+   * names a change set) limits the evaluation to the definitions that read them when the state was
+   * last evaluated in full on this day under this plan (ProfileState.e): every other definition's
+   * result is then the one last emitted, so the records are those of a full evaluation. Otherwise
+   * (a new day, new definitions, a merge, time, a backfill) every definition is evaluated.
+   */
   private evaluated(
     state: ProfileState,
     plan: SegmentPlan,
     tenant: string,
     id: string,
     now: number,
+    touched?: { signatures: string[]; traits: string[] },
   ): ProfileOutputs {
+    const mark = `${dayOf(now)}:${plan.fingerprint}`;
+    if (touched !== undefined && state.e === mark) {
+      const selection = selectionFor(plan, touched.signatures, touched.traits);
+      if (selection.traits.length + selection.segments.length === 0) return noOutputs();
+      return outputsOf(state, plan, evaluateProfile(state, plan, now, selection), tenant, id, now, selection);
+    }
     pruneBuckets(state, plan, now);
+    state.e = mark;
     return outputsOf(state, plan, evaluateProfile(state, plan, now), tenant, id, now);
+  }
+
+  /** Applies an event and evaluates what it touched; null when it was counted before. */
+  private appliedEvent(
+    state: ProfileState,
+    plan: SegmentPlan,
+    input: EventInput,
+    tenant: string,
+    id: string,
+    now: number,
+  ): ProfileOutputs | null {
+    const signatures: string[] = [];
+    if (!applyEvent(state, plan, input, now, signatures)) return null;
+    return this.evaluated(state, plan, tenant, id, now, { signatures, traits: [] });
   }
 
   async onEvent(record: ResolvedEventRecord): Promise<StepResult> {
@@ -194,9 +224,7 @@ export class SegmentEngine {
       const { state, v } = loaded.get(target)!;
       const now = this.deps.now();
       // null: counted before (a redelivery): its stored records, if any, are re-sent.
-      const applied = events.map((e) =>
-        applyEvent(state, plan, e.input!, now) ? this.evaluated(state, plan, tenant, target, now) : null,
-      );
+      const applied = events.map((e) => this.appliedEvent(state, plan, e.input!, tenant, target, now));
       if (applied.some((o) => o !== null)) {
         state.v = v + 1;
         const expiry = state.mergedInto === undefined ? nextExpiry(state, plan, now) : null;
@@ -241,8 +269,8 @@ export class SegmentEngine {
       async (loaded) => [(target = await this.follow(tenant, record.profileId, loaded))],
       (loaded, p, now) => {
         const state = loaded.get(target)!.state;
-        if (!applyEvent(state, p, input, now)) return null;
-        return { states: new Map([[target, state]]), outputs: this.evaluated(state, p, tenant, target, now) };
+        const outputs = this.appliedEvent(state, p, input, tenant, target, now);
+        return outputs === null ? null : { states: new Map([[target, state]]), outputs };
       },
     );
   }
@@ -264,9 +292,11 @@ export class SegmentEngine {
         if (state.mergedInto !== undefined) return null;
         // A change with no new trait value still creates the profile's state (it is a profile now).
         if (!applyTraitChanges(state, record.version, record.traitsChanged) && !fresh) return null;
+        const traits = record.traitsChanged.map((t) => t.name);
         return {
           states: new Map([[profileId, state]]),
-          outputs: this.evaluated(state, plan, tenant, profileId, now),
+          // A fresh state has no full evaluation yet (no mark): it gets one.
+          outputs: this.evaluated(state, plan, tenant, profileId, now, { signatures: [], traits }),
         };
       },
     );
@@ -466,12 +496,7 @@ export class SegmentEngine {
   async exitSegment(tenant: string, segmentId: string, segmentVersion: number): Promise<StepResult[]> {
     const results: StepResult[] = [];
     const members = await this.deps.redis.zrange(membersKey(tenant, segmentId), 0, -1);
-    const plan: SegmentPlan = this.deps.planFor(tenant) ?? {
-      signatures: new Map(),
-      segments: [],
-      traits: [],
-      conditionSignatures: new Map(),
-    };
+    const plan: SegmentPlan = this.deps.planFor(tenant) ?? buildPlan([], []);
     for (const profileId of members) {
       const { v } = await loadState(this.deps.redis, tenant, profileId);
       const r = await this.step(
