@@ -16,7 +16,7 @@ import { runAsMain } from '../common/runtime/run-services';
 import { defineStreamProcessor, type RunningProcessor } from '../common/runtime/stream-processor';
 import { computedTraitChanges } from '../common/streams/computed-traits';
 import { identityMerges } from '../common/streams/identity-merges';
-import { profileChanges } from '../common/streams/profile-changes';
+import { profileChanges, type ProfileChangeRecord } from '../common/streams/profile-changes';
 import { resolvedEvents } from '../common/streams/resolved-events';
 import { segmentMembership } from '../common/streams/segment-membership';
 import { preparedEvent, SegmentEngine, type PreparedEvent, type StepResult } from './segment-engine';
@@ -185,10 +185,12 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
     });
 
     const pending = new Map<string, { tenant: string; inputId: string }>();
-    // Resolved events are decoded (a bad one goes to the DLQ) by the handler and kept here; the
-    // chunk's events go through the engine together after the last one (afterChunk), grouped by
-    // profile, so a profile is read and committed once per chunk rather than once per event.
+    // Resolved events and profile changes are decoded (a bad one goes to the DLQ) by the handler and
+    // kept here; the chunk's events (or changes) go through the engine together after the last one
+    // (afterChunk), grouped by profile, so a profile is read and committed once per chunk rather than
+    // once per record. Merges (a few per thousand records) are taken one at a time.
     const prepared = new Map<string, PreparedEvent>();
+    const changes = new Map<string, ProfileChangeRecord>();
     return {
       handle: async (message: ConsumedMessage) => {
         let result: StepResult;
@@ -199,7 +201,8 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
           );
           return [];
         } else if (message.topic === topics.inputs.changes) {
-          result = await engine.onProfileChange(await codec.decodeRecord(profileChanges, message.value));
+          changes.set(positionOf(message), await codec.decodeRecord(profileChanges, message.value));
+          return [];
         } else if (message.topic === topics.inputs.merges) {
           result = await engine.onMerge(await codec.decodeRecord(identityMerges, message.value));
         } else {
@@ -210,29 +213,57 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
         return encodeOutputs(codec, result.outputs, topics.outputs);
       },
       afterChunk: async (messages) => {
-        const events = messages.filter((m) => prepared.has(positionOf(m)));
-        if (events.length === 0) return [];
-        const results = await engine.onEvents(events.map((m) => prepared.get(positionOf(m))!));
+        // Each position is built once per message (a chunk holds up to 500).
+        const positions: string[] = [];
+        const events: PreparedEvent[] = [];
+        const changePositions: string[] = [];
+        const changeRecords: ProfileChangeRecord[] = [];
+        for (const m of messages) {
+          const position = positionOf(m);
+          const e = prepared.get(position);
+          if (e !== undefined) {
+            positions.push(position);
+            events.push(e);
+          }
+          const c = changes.get(position);
+          if (c !== undefined) {
+            changePositions.push(position);
+            changeRecords.push(c);
+          }
+        }
+        if (events.length + changeRecords.length === 0) return [];
+        const results = [
+          ...(events.length === 0 ? [] : await engine.onEvents(events)),
+          ...(changeRecords.length === 0 ? [] : await engine.onProfileChanges(changeRecords)),
+        ];
+        for (const position of positions) prepared.delete(position);
+        for (const position of changePositions) changes.delete(position);
+        positions.push(...changePositions);
         const outputs: OutgoingMessage[] = [];
         for (const [i, result] of results.entries()) {
           if (result.inputId !== undefined)
-            pending.set(positionOf(events[i]!), { tenant: result.tenant, inputId: result.inputId });
-          outputs.push(...(await encodeOutputs(codec, result.outputs, topics.outputs)));
+            pending.set(positions[i]!, { tenant: result.tenant, inputId: result.inputId });
+          if (result.outputs.membership.length + result.outputs.computed.length > 0)
+            outputs.push(...(await encodeOutputs(codec, result.outputs, topics.outputs)));
         }
-        for (const m of events) prepared.delete(positionOf(m));
         return outputs;
       },
       afterSend: async (messages) => {
         const byTenant = new Map<string, string[]>();
-        for (const m of messages) {
-          const p = pending.get(positionOf(m));
-          if (p) byTenant.set(p.tenant, [...(byTenant.get(p.tenant) ?? []), p.inputId]);
+        const positions = messages.map(positionOf);
+        for (const position of positions) {
+          const p = pending.get(position);
+          if (p === undefined) continue;
+          const ids = byTenant.get(p.tenant);
+          if (ids === undefined) byTenant.set(p.tenant, [p.inputId]);
+          else ids.push(p.inputId);
         }
         if (!options.keepOutcomes)
           for (const [tenant, ids] of byTenant) await forgetOutcomes(redis, tenant, ids);
-        for (const m of messages) {
-          pending.delete(positionOf(m));
-          prepared.delete(positionOf(m));
+        for (const position of positions) {
+          pending.delete(position);
+          prepared.delete(position);
+          changes.delete(position);
         }
       },
       health: async () => ({ ok: redis.status === 'ready', detail: { redis: redis.status } }),

@@ -68,6 +68,11 @@ export interface EngineDeps {
 
 const MAX_MERGE_HOPS = 16;
 
+function matchesAny(plan: SegmentPlan, input: EventInput): boolean {
+  for (const sig of plan.signatures.values()) if (matchesSignature(sig, input)) return true;
+  return false;
+}
+
 /** What a step decides for the profiles it read. */
 interface Decision {
   states: Map<string, ProfileState | null>;
@@ -196,10 +201,11 @@ export class SegmentEngine {
       results[i] = { tenant: e.tenant, outputs: noOutputs() };
       const plan = e.input === null ? undefined : this.deps.planFor(e.tenant);
       // Most events match no definition: they cost no Redis round trip.
-      if (plan === undefined || ![...plan.signatures.values()].some((sig) => matchesSignature(sig, e.input!)))
-        return;
+      if (plan === undefined || !matchesAny(plan, e.input!)) return;
       const key = `${e.tenant}\u0000${e.profileId}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [i]);
+      else group.push(i);
     });
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
@@ -238,17 +244,7 @@ export class SegmentEngine {
         // Another delivery committed one of them first: one at a time, each finds its own records.
         if (result === 'done-before') return this.oneByOne(events);
       }
-      return Promise.all(
-        applied.map(async (outputs, k): Promise<StepResult> => {
-          const inputId = inputIds[k]!;
-          if (outputs === null) {
-            const stored = await readOutcome(redis, tenant, inputId);
-            return stored === null ? { tenant, outputs: noOutputs() } : { tenant, inputId, outputs: stored };
-          }
-          const any = outputs.membership.length + outputs.computed.length > 0;
-          return any ? { tenant, inputId, outputs } : { tenant, outputs };
-        }),
-      );
+      return Promise.all(applied.map((outputs, k) => this.resultOf(tenant, inputIds[k]!, outputs)));
     }
   }
 
@@ -275,13 +271,99 @@ export class SegmentEngine {
     );
   }
 
+  /** Whether a change can change anything here (one with no trait and not a profile's first changes nothing). */
+  private counts(record: ProfileChangeRecord): boolean {
+    return (
+      this.deps.planFor(record.tenant) !== undefined &&
+      (record.traitsChanged.length > 0 || record.kind === 'created')
+    );
+  }
+
+  /**
+   * A chunk's profile changes, in offset order: one result per change, in the same order. Changes of
+   * one profile are read, applied (each evaluated after it, as if alone) and committed together, as
+   * events are (onEvents).
+   */
+  async onProfileChanges(records: ProfileChangeRecord[]): Promise<StepResult[]> {
+    const results: StepResult[] = records.map((r) => ({ tenant: r.tenant, outputs: noOutputs() }));
+    const groups = new Map<string, number[]>();
+    records.forEach((r, i) => {
+      if (!this.counts(r)) return;
+      const key = `${r.tenant}\u0000${r.profileId}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [i]);
+      else group.push(i);
+    });
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const out =
+          indexes.length === 1
+            ? [await this.onProfileChange(records[indexes[0]!]!)]
+            : await this.profileChanges(indexes.map((i) => records[i]!));
+        indexes.forEach((i, k) => (results[i] = out[k]!));
+      }),
+    );
+    return results;
+  }
+
+  /** Changes of one profile (one tenant), in order. */
+  private async profileChanges(records: ProfileChangeRecord[]): Promise<StepResult[]> {
+    const { redis } = this.deps;
+    const { tenant, profileId } = records[0]!;
+    const inputIds = records.map((r) => `c:${r.changeId}`);
+    for (;;) {
+      const plan = this.deps.planFor(tenant);
+      if (plan === undefined) return records.map(() => ({ tenant, outputs: noOutputs() }));
+      const loaded = await loadState(redis, tenant, profileId);
+      const { state } = loaded;
+      const now = this.deps.now();
+      let fresh = !loaded.stored;
+      // null: nothing new (superseded, or a merged-away profile): stored records, if any, are re-sent.
+      const applied = records.map((r): ProfileOutputs | null => {
+        if (state.mergedInto !== undefined) return null;
+        if (!applyTraitChanges(state, r.version, r.traitsChanged) && !fresh) return null;
+        fresh = false;
+        const traits = r.traitsChanged.map((t) => t.name);
+        return this.evaluated(state, plan, tenant, profileId, now, { signatures: [], traits });
+      });
+      if (applied.some((o) => o !== null)) {
+        state.v = loaded.v + 1;
+        const result = await commitStep(redis, tenant, {
+          read: new Map([[profileId, loaded.v]]),
+          states: new Map([[profileId, state]]),
+          expiries: new Map([[profileId, nextExpiry(state, plan, now)]]),
+          outcomes: applied.flatMap((outputs, k) => (outputs ? [{ inputId: inputIds[k], outputs }] : [])),
+        });
+        if (result === 'moved') continue;
+        if (result === 'done-before') {
+          const out: StepResult[] = [];
+          for (const r of records) out.push(await this.onProfileChange(r));
+          return out;
+        }
+      }
+      return Promise.all(applied.map((outputs, k) => this.resultOf(tenant, inputIds[k]!, outputs)));
+    }
+  }
+
+  /** A step's result for one input: its new records, or (applied before) the records stored then. */
+  private async resultOf(
+    tenant: string,
+    inputId: string,
+    outputs: ProfileOutputs | null,
+  ): Promise<StepResult> {
+    if (outputs === null) {
+      const stored = await readOutcome(this.deps.redis, tenant, inputId);
+      return stored === null ? { tenant, outputs: noOutputs() } : { tenant, inputId, outputs: stored };
+    }
+    const any = outputs.membership.length + outputs.computed.length > 0;
+    return any ? { tenant, inputId, outputs } : { tenant, outputs };
+  }
+
   async onProfileChange(record: ProfileChangeRecord): Promise<StepResult> {
     const { tenant, profileId } = record;
     // Most changes only add identifiers: with no trait in them they change nothing here (a profile's
     // first change creates its state, so a profile with no event is evaluated too). No Redis for them.
-    const planned = this.deps.planFor(tenant) !== undefined;
-    if (!planned || (record.traitsChanged.length === 0 && record.kind !== 'created'))
-      return { tenant, outputs: noOutputs() };
+    if (!this.counts(record)) return { tenant, outputs: noOutputs() };
     return this.step(
       tenant,
       `c:${record.changeId}`,
