@@ -43,10 +43,6 @@ export interface SegmentEngineOptions {
   clickhouseDatabase?: string;
 }
 
-function positionOf(m: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>): string {
-  return `${m.topic}\u0000${m.partition}\u0000${m.offset}`;
-}
-
 export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTopics, SegmentEngineOptions>({
   name: 'segment-engine',
   description:
@@ -184,24 +180,24 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
       clearTimeout(timer);
     });
 
-    const pending = new Map<string, { tenant: string; inputId: string }>();
+    // Per consumed record (the chunk processor hands the same record objects to handle, afterChunk
+    // and afterSend; a redelivered chunk brings new ones, and an abandoned chunk's entries go with
+    // its records): the stored outcome to release once sent, and the decoded event or change.
+    const pending = new WeakMap<ConsumedMessage, { tenant: string; inputId: string }>();
     // Resolved events and profile changes are decoded (a bad one goes to the DLQ) by the handler and
     // kept here; the chunk's events (or changes) go through the engine together after the last one
     // (afterChunk), grouped by profile, so a profile is read and committed once per chunk rather than
     // once per record. Merges (a few per thousand records) are taken one at a time.
-    const prepared = new Map<string, PreparedEvent>();
-    const changes = new Map<string, ProfileChangeRecord>();
+    const prepared = new WeakMap<ConsumedMessage, PreparedEvent>();
+    const changes = new WeakMap<ConsumedMessage, ProfileChangeRecord>();
     return {
       handle: async (message: ConsumedMessage) => {
         let result: StepResult;
         if (message.topic === topics.inputs.events) {
-          prepared.set(
-            positionOf(message),
-            preparedEvent(await codec.decodeRecord(resolvedEvents, message.value)),
-          );
+          prepared.set(message, preparedEvent(await codec.decodeRecord(resolvedEvents, message.value)));
           return [];
         } else if (message.topic === topics.inputs.changes) {
-          changes.set(positionOf(message), await codec.decodeRecord(profileChanges, message.value));
+          changes.set(message, await codec.decodeRecord(profileChanges, message.value));
           return [];
         } else if (message.topic === topics.inputs.merges) {
           result = await engine.onMerge(await codec.decodeRecord(identityMerges, message.value));
@@ -209,25 +205,23 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
           throw new PoisonMessageError(`segment engine: unexpected topic ${message.topic}`);
         }
         if (result.inputId !== undefined)
-          pending.set(positionOf(message), { tenant: result.tenant, inputId: result.inputId });
+          pending.set(message, { tenant: result.tenant, inputId: result.inputId });
         return encodeOutputs(codec, result.outputs, topics.outputs);
       },
       afterChunk: async (messages) => {
-        // Each position is built once per message (a chunk holds up to 500).
-        const positions: string[] = [];
+        const eventMessages: ConsumedMessage[] = [];
         const events: PreparedEvent[] = [];
-        const changePositions: string[] = [];
+        const changeMessages: ConsumedMessage[] = [];
         const changeRecords: ProfileChangeRecord[] = [];
         for (const m of messages) {
-          const position = positionOf(m);
-          const e = prepared.get(position);
+          const e = prepared.get(m);
           if (e !== undefined) {
-            positions.push(position);
+            eventMessages.push(m);
             events.push(e);
           }
-          const c = changes.get(position);
+          const c = changes.get(m);
           if (c !== undefined) {
-            changePositions.push(position);
+            changeMessages.push(m);
             changeRecords.push(c);
           }
         }
@@ -236,13 +230,11 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
           ...(events.length === 0 ? [] : await engine.onEvents(events)),
           ...(changeRecords.length === 0 ? [] : await engine.onProfileChanges(changeRecords)),
         ];
-        for (const position of positions) prepared.delete(position);
-        for (const position of changePositions) changes.delete(position);
-        positions.push(...changePositions);
+        const inputs = [...eventMessages, ...changeMessages];
         const outputs: OutgoingMessage[] = [];
         for (const [i, result] of results.entries()) {
           if (result.inputId !== undefined)
-            pending.set(positions[i]!, { tenant: result.tenant, inputId: result.inputId });
+            pending.set(inputs[i]!, { tenant: result.tenant, inputId: result.inputId });
           if (result.outputs.membership.length + result.outputs.computed.length > 0)
             outputs.push(...(await encodeOutputs(codec, result.outputs, topics.outputs)));
         }
@@ -250,9 +242,8 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
       },
       afterSend: async (messages) => {
         const byTenant = new Map<string, string[]>();
-        const positions = messages.map(positionOf);
-        for (const position of positions) {
-          const p = pending.get(position);
+        for (const m of messages) {
+          const p = pending.get(m);
           if (p === undefined) continue;
           const ids = byTenant.get(p.tenant);
           if (ids === undefined) byTenant.set(p.tenant, [p.inputId]);
@@ -260,10 +251,10 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
         }
         if (!options.keepOutcomes)
           for (const [tenant, ids] of byTenant) await forgetOutcomes(redis, tenant, ids);
-        for (const position of positions) {
-          pending.delete(position);
-          prepared.delete(position);
-          changes.delete(position);
+        for (const m of messages) {
+          pending.delete(m);
+          prepared.delete(m);
+          changes.delete(m);
         }
       },
       health: async () => ({ ok: redis.status === 'ready', detail: { redis: redis.status } }),
