@@ -1,11 +1,12 @@
 // Evaluation of a profile against a tenant's plan at one instant: every computed trait's value and
-// every segment's membership. Pure; the reference model in test/support checks it from raw history.
+// every segment's membership, or only those of a selection (what a step touched; what they reference
+// is evaluated as needed). Pure; the reference model in test/support checks it from raw history.
 import { flattenTraits } from '../common/events/flat-json';
 import type { Bounds } from '../common/definitions/kinds/conditions';
 import type { ComputedTraitDefinition } from '../common/definitions/kinds/computed-trait';
 import type { Condition } from '../common/definitions/kinds/segment';
 import { windowTotal, type Bucket, type ProfileState, type Ranked } from './profile-state';
-import { signatureKey, type SegmentPlan } from './segment-plan';
+import { signatureKey, type SegmentPlan, type Selection } from './segment-plan';
 import { compareBytes, flatComputed, matchesValue } from './value-comparison';
 
 export type ComputedResult = number | string | null;
@@ -67,7 +68,12 @@ export function aggregateOf(
   }
 }
 
-export function evaluateProfile(state: ProfileState, plan: SegmentPlan, now: number): Evaluation {
+export function evaluateProfile(
+  state: ProfileState,
+  plan: SegmentPlan,
+  now: number,
+  selection: Selection = plan,
+): Evaluation {
   // Traits and conditions often read the same window of the same signature: sum its buckets once.
   const totals = new Map<string, Bucket>();
   const totalOf = (sig: string, withinDays: number | undefined): Bucket => {
@@ -77,23 +83,35 @@ export function evaluateProfile(state: ProfileState, plan: SegmentPlan, now: num
     return total;
   };
   const computed: Record<string, ComputedResult> = {};
-  for (const t of plan.traits) {
+  const traitOf = (t: SegmentPlan['traits'][number]): ComputedResult => {
     const d = t.definition;
-    computed[t.id] = aggregateOf(totalOf(t.signature, d.within_days), d.aggregate, d.property);
-  }
-  const flat = flattenTraits(state.traits);
+    return (computed[t.id] = aggregateOf(totalOf(t.signature, d.within_days), d.aggregate, d.property));
+  };
+  for (const t of selection.traits) traitOf(t);
+  const computedValue = (id: string): ComputedResult => {
+    if (Object.hasOwn(computed, id)) return computed[id]!;
+    const t = plan.traits.find((x) => x.id === id);
+    return t === undefined ? null : traitOf(t);
+  };
+  let flat: ReturnType<typeof flattenTraits> | undefined;
   const trait = (path: string) => {
+    flat ??= flattenTraits(state.traits);
     const i = flat.keys.indexOf(path);
     return i < 0 ? undefined : flat.values[i];
   };
   const segments: Record<string, boolean> = {};
+  const segmentValue = (id: string): boolean => {
+    if (Object.hasOwn(segments, id)) return segments[id]!;
+    const s = plan.segments.find((x) => x.id === id);
+    return s === undefined ? false : (segments[id] = holds(s.condition));
+  };
   const holds = (c: Condition): boolean => {
     if ('and' in c) return c.and.every(holds);
     if ('or' in c) return c.or.some(holds);
     if ('not' in c) return !holds(c.not);
     if ('trait' in c) return matchesValue(trait(c.trait), c);
-    if ('computed' in c) return matchesValue(flatComputed(computed[c.computed] ?? null), c);
-    if ('segment' in c) return segments[c.segment] ?? false;
+    if ('computed' in c) return matchesValue(flatComputed(computedValue(c.computed)), c);
+    if ('segment' in c) return segmentValue(c.segment);
     const total = totalOf(plan.conditionSignatures.get(c) ?? signatureKey(c.event, c.where), c.within_days);
     if (c.sum) return withinBounds(aggregateOf(total, 'sum', c.sum.property) as number, c.sum);
     if (c.avg) return withinBounds(aggregateOf(total, 'avg', c.avg.property) as number | null, c.avg);
@@ -101,6 +119,6 @@ export function evaluateProfile(state: ProfileState, plan: SegmentPlan, now: num
     if (c.max) return withinBounds(aggregateOf(total, 'max', c.max.property) as number | null, c.max);
     return withinBounds(total.n, c.count ?? { gte: 1 });
   };
-  for (const s of plan.segments) segments[s.id] = holds(s.condition);
+  for (const s of selection.segments) segments[s.id] = holds(s.condition);
   return { segments, computed };
 }

@@ -16,7 +16,7 @@ import { runAsMain } from '../common/runtime/run-services';
 import { defineStreamProcessor, type RunningProcessor } from '../common/runtime/stream-processor';
 import { computedTraitChanges } from '../common/streams/computed-traits';
 import { identityMerges } from '../common/streams/identity-merges';
-import { profileChanges } from '../common/streams/profile-changes';
+import { profileChanges, type ProfileChangeRecord } from '../common/streams/profile-changes';
 import { resolvedEvents } from '../common/streams/resolved-events';
 import { segmentMembership } from '../common/streams/segment-membership';
 import { preparedEvent, SegmentEngine, type PreparedEvent, type StepResult } from './segment-engine';
@@ -41,10 +41,6 @@ export interface SegmentEngineOptions {
   keepOutcomes?: boolean;
   /** Where a definition change reads profiles' traits from (default CDP_CLICKHOUSE_DATABASE). */
   clickhouseDatabase?: string;
-}
-
-function positionOf(m: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>): string {
-  return `${m.topic}\u0000${m.partition}\u0000${m.offset}`;
 }
 
 export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTopics, SegmentEngineOptions>({
@@ -184,55 +180,81 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
       clearTimeout(timer);
     });
 
-    const pending = new Map<string, { tenant: string; inputId: string }>();
-    // Resolved events are decoded (a bad one goes to the DLQ) by the handler and kept here; the
-    // chunk's events go through the engine together after the last one (afterChunk), grouped by
-    // profile, so a profile is read and committed once per chunk rather than once per event.
-    const prepared = new Map<string, PreparedEvent>();
+    // Per consumed record (the chunk processor hands the same record objects to handle, afterChunk
+    // and afterSend; a redelivered chunk brings new ones, and an abandoned chunk's entries go with
+    // its records): the stored outcome to release once sent, and the decoded event or change.
+    const pending = new WeakMap<ConsumedMessage, { tenant: string; inputId: string }>();
+    // Resolved events and profile changes are decoded (a bad one goes to the DLQ) by the handler and
+    // kept here; the chunk's events (or changes) go through the engine together after the last one
+    // (afterChunk), grouped by profile, so a profile is read and committed once per chunk rather than
+    // once per record. Merges (a few per thousand records) are taken one at a time.
+    const prepared = new WeakMap<ConsumedMessage, PreparedEvent>();
+    const changes = new WeakMap<ConsumedMessage, ProfileChangeRecord>();
     return {
       handle: async (message: ConsumedMessage) => {
         let result: StepResult;
         if (message.topic === topics.inputs.events) {
-          prepared.set(
-            positionOf(message),
-            preparedEvent(await codec.decodeRecord(resolvedEvents, message.value)),
-          );
+          prepared.set(message, preparedEvent(await codec.decodeRecord(resolvedEvents, message.value)));
           return [];
         } else if (message.topic === topics.inputs.changes) {
-          result = await engine.onProfileChange(await codec.decodeRecord(profileChanges, message.value));
+          changes.set(message, await codec.decodeRecord(profileChanges, message.value));
+          return [];
         } else if (message.topic === topics.inputs.merges) {
           result = await engine.onMerge(await codec.decodeRecord(identityMerges, message.value));
         } else {
           throw new PoisonMessageError(`segment engine: unexpected topic ${message.topic}`);
         }
         if (result.inputId !== undefined)
-          pending.set(positionOf(message), { tenant: result.tenant, inputId: result.inputId });
+          pending.set(message, { tenant: result.tenant, inputId: result.inputId });
         return encodeOutputs(codec, result.outputs, topics.outputs);
       },
       afterChunk: async (messages) => {
-        const events = messages.filter((m) => prepared.has(positionOf(m)));
-        if (events.length === 0) return [];
-        const results = await engine.onEvents(events.map((m) => prepared.get(positionOf(m))!));
+        const eventMessages: ConsumedMessage[] = [];
+        const events: PreparedEvent[] = [];
+        const changeMessages: ConsumedMessage[] = [];
+        const changeRecords: ProfileChangeRecord[] = [];
+        for (const m of messages) {
+          const e = prepared.get(m);
+          if (e !== undefined) {
+            eventMessages.push(m);
+            events.push(e);
+          }
+          const c = changes.get(m);
+          if (c !== undefined) {
+            changeMessages.push(m);
+            changeRecords.push(c);
+          }
+        }
+        if (events.length + changeRecords.length === 0) return [];
+        const results = [
+          ...(events.length === 0 ? [] : await engine.onEvents(events)),
+          ...(changeRecords.length === 0 ? [] : await engine.onProfileChanges(changeRecords)),
+        ];
+        const inputs = [...eventMessages, ...changeMessages];
         const outputs: OutgoingMessage[] = [];
         for (const [i, result] of results.entries()) {
           if (result.inputId !== undefined)
-            pending.set(positionOf(events[i]!), { tenant: result.tenant, inputId: result.inputId });
-          outputs.push(...(await encodeOutputs(codec, result.outputs, topics.outputs)));
+            pending.set(inputs[i]!, { tenant: result.tenant, inputId: result.inputId });
+          if (result.outputs.membership.length + result.outputs.computed.length > 0)
+            outputs.push(...(await encodeOutputs(codec, result.outputs, topics.outputs)));
         }
-        for (const m of events) prepared.delete(positionOf(m));
         return outputs;
       },
       afterSend: async (messages) => {
         const byTenant = new Map<string, string[]>();
         for (const m of messages) {
-          const p = pending.get(positionOf(m));
-          if (p) byTenant.set(p.tenant, [...(byTenant.get(p.tenant) ?? []), p.inputId]);
+          const p = pending.get(m);
+          if (p === undefined) continue;
+          const ids = byTenant.get(p.tenant);
+          if (ids === undefined) byTenant.set(p.tenant, [p.inputId]);
+          else ids.push(p.inputId);
         }
         if (!options.keepOutcomes)
           for (const [tenant, ids] of byTenant) await forgetOutcomes(redis, tenant, ids);
         for (const m of messages) {
-          pending.delete(positionOf(m));
-          prepared.delete(positionOf(m));
+          pending.delete(m);
+          prepared.delete(m);
+          changes.delete(m);
         }
       },
       health: async () => ({ ok: redis.status === 'ready', detail: { redis: redis.status } }),

@@ -6,7 +6,7 @@ import type { ComputedTraitChangeRecord } from '../common/streams/computed-trait
 import type { SegmentMembershipRecord } from '../common/streams/segment-membership';
 import type { Evaluation } from './evaluate-profile';
 import type { ProfileState } from './profile-state';
-import type { SegmentPlan } from './segment-plan';
+import type { SegmentPlan, Selection } from './segment-plan';
 
 export interface ProfileOutputs {
   membership: SegmentMembershipRecord[];
@@ -68,7 +68,10 @@ export function computedChange(
   };
 }
 
-/** Applies an evaluation to the state's last-emitted entries; returns the records of what changed. */
+/**
+ * Applies an evaluation to the state's last-emitted entries; returns the records of what changed.
+ * With a selection (a partial evaluation) only its definitions are compared.
+ */
 export function outputsOf(
   state: ProfileState,
   plan: SegmentPlan,
@@ -76,9 +79,10 @@ export function outputsOf(
   tenant: string,
   profileId: string,
   at: number,
+  selection?: Selection,
 ): ProfileOutputs {
   const out = noOutputs();
-  for (const t of plan.traits) {
+  for (const t of (selection ?? plan).traits) {
     const v = evaluation.computed[t.id];
     const text = v === null || v === undefined ? null : canonicalJson(v);
     const r = computedChange(state, tenant, profileId, t.id, t.version, text, at);
@@ -86,12 +90,12 @@ export function outputsOf(
   }
   // A deleted computed trait: its last value becomes null (the entry keeps its version for a re-creation).
   const planned = new Set(plan.traits.map((t) => t.id));
-  for (const id of Object.keys(state.ct).sort()) {
+  for (const id of selection ? [] : Object.keys(state.ct).sort()) {
     if (planned.has(id)) continue;
     const r = computedChange(state, tenant, profileId, id, 0, null, at);
     if (r) out.computed.push(r);
   }
-  for (const s of plan.segments) {
+  for (const s of (selection ?? plan).segments) {
     const r = membershipChange(
       state,
       tenant,

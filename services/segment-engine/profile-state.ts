@@ -64,6 +64,12 @@ export interface ProfileState {
   m: Record<string, Record<string, number>>;
   seg: Record<string, Membership>;
   ct: Record<string, ComputedValue>;
+  /**
+   * `<day>:<plan fingerprint>` of the last full evaluation (SegmentPlan.fingerprint): while both hold,
+   * seg and ct are every definition's result and a step evaluates only what it touched. Absent in
+   * states written before it (they are evaluated in full once).
+   */
+  e?: string;
 }
 
 export function emptyState(): ProfileState {
@@ -164,9 +170,15 @@ function oldestKept(sig: Signature, today: number): number {
 /**
  * Counts an event into every signature it matches and has not counted it yet. False when nothing
  * changed: it was counted before, or no signature wants it (then nothing is remembered either: a
- * redelivery is handled the same way).
+ * redelivery is handled the same way). The keys of the signatures it counted into go to `countedInto`.
  */
-export function applyEvent(state: ProfileState, plan: SegmentPlan, e: EventInput, now: number): boolean {
+export function applyEvent(
+  state: ProfileState,
+  plan: SegmentPlan,
+  e: EventInput,
+  now: number,
+  countedInto?: string[],
+): boolean {
   const day = dayOf(e.timestamp);
   const rank = (text: string): Ranked => [Math.floor(e.timestamp / 1000), e.messageId, text];
   let counted = false;
@@ -185,6 +197,7 @@ export function applyEvent(state: ProfileState, plan: SegmentPlan, e: EventInput
       addValue((bucket.p[name] ??= emptyAggregate(want.values)), text, rank(text));
     }
     ids[e.messageId] = day;
+    countedInto?.push(sig.key);
     counted = true;
   }
   return counted;

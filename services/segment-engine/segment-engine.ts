@@ -16,6 +16,7 @@ import { exitAll, membershipChange, noOutputs, outputsOf, type ProfileOutputs } 
 import {
   applyEvent,
   applyTraitChanges,
+  dayOf,
   emptyState,
   foldInto,
   matchesSignature,
@@ -25,7 +26,7 @@ import {
   type ProfileState,
 } from './profile-state';
 import { expiryKey, membersKey, statePattern, profileIdOfStateKey } from './redis-keys';
-import type { SegmentPlan } from './segment-plan';
+import { buildPlan, selectionFor, type SegmentPlan } from './segment-plan';
 import { commitStep, loadState, readOutcome, type LoadedState } from './segment-state-store';
 
 export interface StepResult {
@@ -66,6 +67,11 @@ export interface EngineDeps {
 }
 
 const MAX_MERGE_HOPS = 16;
+
+function matchesAny(plan: SegmentPlan, input: EventInput): boolean {
+  for (const sig of plan.signatures.values()) if (matchesSignature(sig, input)) return true;
+  return false;
+}
 
 /** What a step decides for the profiles it read. */
 interface Decision {
@@ -139,15 +145,44 @@ export class SegmentEngine {
     return id;
   }
 
+  /**
+   * The profile's outputs after a step. `touched` (the signatures an event counted into, the trait
+   * names a change set) limits the evaluation to the definitions that read them when the state was
+   * last evaluated in full on this day under this plan (ProfileState.e): every other definition's
+   * result is then the one last emitted, so the records are those of a full evaluation. Otherwise
+   * (a new day, new definitions, a merge, time, a backfill) every definition is evaluated.
+   */
   private evaluated(
     state: ProfileState,
     plan: SegmentPlan,
     tenant: string,
     id: string,
     now: number,
+    touched?: { signatures: string[]; traits: string[] },
   ): ProfileOutputs {
+    const mark = `${dayOf(now)}:${plan.fingerprint}`;
+    if (touched !== undefined && state.e === mark) {
+      const selection = selectionFor(plan, touched.signatures, touched.traits);
+      if (selection.traits.length + selection.segments.length === 0) return noOutputs();
+      return outputsOf(state, plan, evaluateProfile(state, plan, now, selection), tenant, id, now, selection);
+    }
     pruneBuckets(state, plan, now);
+    state.e = mark;
     return outputsOf(state, plan, evaluateProfile(state, plan, now), tenant, id, now);
+  }
+
+  /** Applies an event and evaluates what it touched; null when it was counted before. */
+  private appliedEvent(
+    state: ProfileState,
+    plan: SegmentPlan,
+    input: EventInput,
+    tenant: string,
+    id: string,
+    now: number,
+  ): ProfileOutputs | null {
+    const signatures: string[] = [];
+    if (!applyEvent(state, plan, input, now, signatures)) return null;
+    return this.evaluated(state, plan, tenant, id, now, { signatures, traits: [] });
   }
 
   async onEvent(record: ResolvedEventRecord): Promise<StepResult> {
@@ -166,10 +201,11 @@ export class SegmentEngine {
       results[i] = { tenant: e.tenant, outputs: noOutputs() };
       const plan = e.input === null ? undefined : this.deps.planFor(e.tenant);
       // Most events match no definition: they cost no Redis round trip.
-      if (plan === undefined || ![...plan.signatures.values()].some((sig) => matchesSignature(sig, e.input!)))
-        return;
+      if (plan === undefined || !matchesAny(plan, e.input!)) return;
       const key = `${e.tenant}\u0000${e.profileId}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [i]);
+      else group.push(i);
     });
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
@@ -194,9 +230,7 @@ export class SegmentEngine {
       const { state, v } = loaded.get(target)!;
       const now = this.deps.now();
       // null: counted before (a redelivery): its stored records, if any, are re-sent.
-      const applied = events.map((e) =>
-        applyEvent(state, plan, e.input!, now) ? this.evaluated(state, plan, tenant, target, now) : null,
-      );
+      const applied = events.map((e) => this.appliedEvent(state, plan, e.input!, tenant, target, now));
       if (applied.some((o) => o !== null)) {
         state.v = v + 1;
         const expiry = state.mergedInto === undefined ? nextExpiry(state, plan, now) : null;
@@ -210,17 +244,7 @@ export class SegmentEngine {
         // Another delivery committed one of them first: one at a time, each finds its own records.
         if (result === 'done-before') return this.oneByOne(events);
       }
-      return Promise.all(
-        applied.map(async (outputs, k): Promise<StepResult> => {
-          const inputId = inputIds[k]!;
-          if (outputs === null) {
-            const stored = await readOutcome(redis, tenant, inputId);
-            return stored === null ? { tenant, outputs: noOutputs() } : { tenant, inputId, outputs: stored };
-          }
-          const any = outputs.membership.length + outputs.computed.length > 0;
-          return any ? { tenant, inputId, outputs } : { tenant, outputs };
-        }),
-      );
+      return Promise.all(applied.map((outputs, k) => this.resultOf(tenant, inputIds[k]!, outputs)));
     }
   }
 
@@ -241,19 +265,105 @@ export class SegmentEngine {
       async (loaded) => [(target = await this.follow(tenant, record.profileId, loaded))],
       (loaded, p, now) => {
         const state = loaded.get(target)!.state;
-        if (!applyEvent(state, p, input, now)) return null;
-        return { states: new Map([[target, state]]), outputs: this.evaluated(state, p, tenant, target, now) };
+        const outputs = this.appliedEvent(state, p, input, tenant, target, now);
+        return outputs === null ? null : { states: new Map([[target, state]]), outputs };
       },
     );
+  }
+
+  /** Whether a change can change anything here (one with no trait and not a profile's first changes nothing). */
+  private counts(record: ProfileChangeRecord): boolean {
+    return (
+      this.deps.planFor(record.tenant) !== undefined &&
+      (record.traitsChanged.length > 0 || record.kind === 'created')
+    );
+  }
+
+  /**
+   * A chunk's profile changes, in offset order: one result per change, in the same order. Changes of
+   * one profile are read, applied (each evaluated after it, as if alone) and committed together, as
+   * events are (onEvents).
+   */
+  async onProfileChanges(records: ProfileChangeRecord[]): Promise<StepResult[]> {
+    const results: StepResult[] = records.map((r) => ({ tenant: r.tenant, outputs: noOutputs() }));
+    const groups = new Map<string, number[]>();
+    records.forEach((r, i) => {
+      if (!this.counts(r)) return;
+      const key = `${r.tenant}\u0000${r.profileId}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [i]);
+      else group.push(i);
+    });
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const out =
+          indexes.length === 1
+            ? [await this.onProfileChange(records[indexes[0]!]!)]
+            : await this.profileChanges(indexes.map((i) => records[i]!));
+        indexes.forEach((i, k) => (results[i] = out[k]!));
+      }),
+    );
+    return results;
+  }
+
+  /** Changes of one profile (one tenant), in order. */
+  private async profileChanges(records: ProfileChangeRecord[]): Promise<StepResult[]> {
+    const { redis } = this.deps;
+    const { tenant, profileId } = records[0]!;
+    const inputIds = records.map((r) => `c:${r.changeId}`);
+    for (;;) {
+      const plan = this.deps.planFor(tenant);
+      if (plan === undefined) return records.map(() => ({ tenant, outputs: noOutputs() }));
+      const loaded = await loadState(redis, tenant, profileId);
+      const { state } = loaded;
+      const now = this.deps.now();
+      let fresh = !loaded.stored;
+      // null: nothing new (superseded, or a merged-away profile): stored records, if any, are re-sent.
+      const applied = records.map((r): ProfileOutputs | null => {
+        if (state.mergedInto !== undefined) return null;
+        if (!applyTraitChanges(state, r.version, r.traitsChanged) && !fresh) return null;
+        fresh = false;
+        const traits = r.traitsChanged.map((t) => t.name);
+        return this.evaluated(state, plan, tenant, profileId, now, { signatures: [], traits });
+      });
+      if (applied.some((o) => o !== null)) {
+        state.v = loaded.v + 1;
+        const result = await commitStep(redis, tenant, {
+          read: new Map([[profileId, loaded.v]]),
+          states: new Map([[profileId, state]]),
+          expiries: new Map([[profileId, nextExpiry(state, plan, now)]]),
+          outcomes: applied.flatMap((outputs, k) => (outputs ? [{ inputId: inputIds[k], outputs }] : [])),
+        });
+        if (result === 'moved') continue;
+        if (result === 'done-before') {
+          const out: StepResult[] = [];
+          for (const r of records) out.push(await this.onProfileChange(r));
+          return out;
+        }
+      }
+      return Promise.all(applied.map((outputs, k) => this.resultOf(tenant, inputIds[k]!, outputs)));
+    }
+  }
+
+  /** A step's result for one input: its new records, or (applied before) the records stored then. */
+  private async resultOf(
+    tenant: string,
+    inputId: string,
+    outputs: ProfileOutputs | null,
+  ): Promise<StepResult> {
+    if (outputs === null) {
+      const stored = await readOutcome(this.deps.redis, tenant, inputId);
+      return stored === null ? { tenant, outputs: noOutputs() } : { tenant, inputId, outputs: stored };
+    }
+    const any = outputs.membership.length + outputs.computed.length > 0;
+    return any ? { tenant, inputId, outputs } : { tenant, outputs };
   }
 
   async onProfileChange(record: ProfileChangeRecord): Promise<StepResult> {
     const { tenant, profileId } = record;
     // Most changes only add identifiers: with no trait in them they change nothing here (a profile's
     // first change creates its state, so a profile with no event is evaluated too). No Redis for them.
-    const planned = this.deps.planFor(tenant) !== undefined;
-    if (!planned || (record.traitsChanged.length === 0 && record.kind !== 'created'))
-      return { tenant, outputs: noOutputs() };
+    if (!this.counts(record)) return { tenant, outputs: noOutputs() };
     return this.step(
       tenant,
       `c:${record.changeId}`,
@@ -264,9 +374,11 @@ export class SegmentEngine {
         if (state.mergedInto !== undefined) return null;
         // A change with no new trait value still creates the profile's state (it is a profile now).
         if (!applyTraitChanges(state, record.version, record.traitsChanged) && !fresh) return null;
+        const traits = record.traitsChanged.map((t) => t.name);
         return {
           states: new Map([[profileId, state]]),
-          outputs: this.evaluated(state, plan, tenant, profileId, now),
+          // A fresh state has no full evaluation yet (no mark): it gets one.
+          outputs: this.evaluated(state, plan, tenant, profileId, now, { signatures: [], traits }),
         };
       },
     );
@@ -466,12 +578,7 @@ export class SegmentEngine {
   async exitSegment(tenant: string, segmentId: string, segmentVersion: number): Promise<StepResult[]> {
     const results: StepResult[] = [];
     const members = await this.deps.redis.zrange(membersKey(tenant, segmentId), 0, -1);
-    const plan: SegmentPlan = this.deps.planFor(tenant) ?? {
-      signatures: new Map(),
-      segments: [],
-      traits: [],
-      conditionSignatures: new Map(),
-    };
+    const plan: SegmentPlan = this.deps.planFor(tenant) ?? buildPlan([], []);
     for (const profileId of members) {
       const { v } = await loadState(this.deps.redis, tenant, profileId);
       const r = await this.step(

@@ -39,6 +39,22 @@ export interface SegmentPlan {
   traits: PlannedTrait[];
   /** The signature key of each event condition of the segments (by identity): hashed once, not per evaluation. */
   conditionSignatures: Map<object, string>;
+  /**
+   * The definitions' ids and versions, hashed. A state evaluated in full under this plan on a day
+   * carries `<day>:<fingerprint>` (ProfileState.e): until either moves, a definition none of whose
+   * inputs changed keeps the result last emitted, so a step evaluates only the definitions it touched.
+   */
+  fingerprint: string;
+  /** Per segment id: the signatures and trait paths its condition reads, through segment references too. */
+  reads: Map<string, { signatures: Set<string>; traitPaths: string[] }>;
+  /** Selections by the signatures an event counted into (most events count into one or two). */
+  selections: Map<string, Selection>;
+}
+
+/** The definitions a step must evaluate: the rest keep their last emitted result. */
+export interface Selection {
+  traits: PlannedTrait[];
+  segments: PlannedSegment[];
 }
 
 export function signatureKey(event: string, where: WhereItem[] | undefined): string {
@@ -116,12 +132,69 @@ export function buildPlan(
       }
     });
   }
+  const traitSignature = new Map(plannedTraits.map((t) => [t.id, t.signature]));
+  const reads = new Map<string, { signatures: Set<string>; traitPaths: string[] }>();
+  for (const s of ordered) {
+    const r = { signatures: new Set<string>(), traitPaths: [] as string[] };
+    walkCondition(s.body.condition, [], (c) => {
+      if ('event' in c) r.signatures.add(conditionSignatures.get(c)!);
+      else if ('computed' in c) {
+        const sig = traitSignature.get(c.computed);
+        if (sig !== undefined) r.signatures.add(sig);
+      } else if ('trait' in c) r.traitPaths.push(c.trait);
+      else if ('segment' in c) {
+        // Dependencies come first (topological order); a missing one reads nothing.
+        const dep = reads.get(c.segment);
+        if (dep) {
+          for (const sig of dep.signatures) r.signatures.add(sig);
+          r.traitPaths.push(...dep.traitPaths);
+        }
+      }
+    });
+    reads.set(s.id, r);
+  }
+  const fingerprint = crypto
+    .createHash('sha1')
+    .update(
+      [...plannedTraits.map((t) => `t:${t.id}:${t.version}`), ...ordered.map((s) => `s:${s.id}:${s.version}`)]
+        .sort()
+        .join('\n'),
+    )
+    .digest('base64url')
+    .slice(0, 8);
   return {
     signatures,
     segments: ordered.map((s) => ({ id: s.id, version: s.version, condition: s.body.condition })),
     traits: plannedTraits,
     conditionSignatures,
+    fingerprint,
+    reads,
+    selections: new Map(),
   };
+}
+
+/** A changed trait name touches a path that is it, lies inside it, or holds it (dotted paths of nested objects). */
+function touchesPath(name: string, path: string): boolean {
+  return name === path || path.startsWith(`${name}.`) || name.startsWith(`${path}.`);
+}
+
+/** The definitions that read any of the signatures or trait names (in plan order, as a full evaluation emits). */
+export function selectionFor(plan: SegmentPlan, signatureKeys: string[], traitNames: string[]): Selection {
+  const cacheKey = traitNames.length === 0 ? signatureKeys.join(',') : undefined;
+  const cached = cacheKey === undefined ? undefined : plan.selections.get(cacheKey);
+  if (cached) return cached;
+  const sigs = new Set(signatureKeys);
+  const selection: Selection = {
+    traits: plan.traits.filter((t) => sigs.has(t.signature)),
+    segments: plan.segments.filter((s) => {
+      const r = plan.reads.get(s.id);
+      if (r === undefined) return true;
+      for (const sig of sigs) if (r.signatures.has(sig)) return true;
+      return traitNames.some((n) => r.traitPaths.some((p) => touchesPath(n, p)));
+    }),
+  };
+  if (cacheKey !== undefined) plan.selections.set(cacheKey, selection);
+  return selection;
 }
 
 /** The event names a segment or computed trait body reads (what a backfill takes from history). */

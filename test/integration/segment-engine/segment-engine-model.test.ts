@@ -3,6 +3,7 @@
 // model; the same cases through the SQL compiler on the running ClickHouse give the same members.
 import fc from 'fast-check';
 import type { ResolvedEventRecord } from '../../../services/common/streams/resolved-events';
+import type { ProfileChangeRecord } from '../../../services/common/streams/profile-changes';
 import Redis from 'ioredis';
 import { createClickHouse } from '../../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier } from '../../../services/common/clickhouse/escape-sql';
@@ -64,25 +65,33 @@ async function throughEngine(
     for (const p of await engine.due(tenant, 100)) await ack(await engine.onTime(tenant, p));
   };
   let merges = 0;
-  // Runs of consecutive events go through onEvents together, as a consumed chunk does (a profile's
-  // events of a run are read, applied and committed at once; a profile's single event goes alone).
+  // Runs of consecutive events go through onEvents together, and runs of consecutive trait changes
+  // through onProfileChanges, as a consumed chunk does (a profile's records of a run are read,
+  // applied and committed at once; a profile's single record goes alone).
   let run: ResolvedEventRecord[] = [];
+  let changes: ProfileChangeRecord[] = [];
   const flush = async () => {
     for (const r of await engine.onEvents(run.map(preparedEvent))) await ack(r);
     run = [];
+    for (const r of await engine.onProfileChanges(changes)) await ack(r);
+    changes = [];
   };
   for (const o of ops) {
     if (o.op === 'event') {
       const e = o.event;
+      if (changes.length > 0) await flush();
       run.push(trackEvent(tenant, e.profileId, e.messageId, e.event, e.timestamp, e.properties));
+      continue;
+    }
+    if (o.op === 'traits') {
+      if (run.length > 0) await flush();
+      changes.push(traitChange(tenant, o.profileId, o.version, o.traits));
       continue;
     }
     await flush();
     if (o.op === 'tick') {
       now += o.ms;
       await timer();
-    } else if (o.op === 'traits') {
-      await ack(await engine.onProfileChange(traitChange(tenant, o.profileId, o.version, o.traits)));
     } else {
       merges += 1;
       await ack(

@@ -144,6 +144,43 @@ test("a chunk's events of one profile together give the records of one at a time
   }
 });
 
+test("a chunk's profile changes of one profile together give the records of one at a time", async () => {
+  const bodies = [
+    { kind: 'segment', id: 'de', condition: { trait: 'country', op: 'eq', value: 'DE' } },
+    { kind: 'segment', id: 'has-email', condition: { trait: 'email', op: 'exists' } },
+    { kind: 'segment', id: 'buyers', condition: { event: 'Order Completed' } },
+  ];
+  // p1: enters 'de', then 'has-email', a superseded (older) change, then leaves 'de'; p2 one change.
+  const changes = (tenant: string) => [
+    traitChange(tenant, 'p1', 1, { country: 'DE' }),
+    traitChange(tenant, 'p2', 1, { email: 'b@example.com' }),
+    traitChange(tenant, 'p1', 3, { email: 'a@example.com' }),
+    traitChange(tenant, 'p1', 2, { email: null }),
+    traitChange(tenant, 'p1', 4, { country: 'AT' }),
+  ];
+  const alone = setup(bodies);
+  const together = setup(bodies);
+  try {
+    await alone.engine.onEvent(trackEvent(alone.tenant, 'p1', 'm1', 'Order Completed', T0));
+    await together.engine.onEvent(trackEvent(together.tenant, 'p1', 'm1', 'Order Completed', T0));
+    const one: unknown[] = [];
+    for (const c of changes(alone.tenant)) one.push((await alone.engine.onProfileChange(c)).outputs);
+    const batch = await together.engine.onProfileChanges(changes(together.tenant));
+    const strip = (o: unknown, tenant: string) => JSON.parse(JSON.stringify(o).replaceAll(tenant, 'T'));
+    expect(batch.map((r) => strip(r.outputs, together.tenant))).toEqual(strip(one, alone.tenant));
+    expect(batch[3]!.outputs).toEqual({ membership: [], computed: [] });
+    for (const s of [alone, together]) {
+      expect(await redis.zrange(membersKey(s.tenant, 'de'), 0, -1)).toEqual([]);
+      expect((await redis.zrange(membersKey(s.tenant, 'has-email'), 0, -1)).sort()).toEqual(['p1', 'p2']);
+    }
+    // A redelivered chunk re-sends the stored records.
+    expect(await together.engine.onProfileChanges(changes(together.tenant))).toEqual(batch);
+  } finally {
+    await alone.cleanup();
+    await together.cleanup();
+  }
+});
+
 test('a merge: the loser exits, the survivor is evaluated on the combined history; late loser events go to the survivor', async () => {
   const s = setup([
     { kind: 'segment', id: 'two', condition: { event: 'Order Completed', count: { gte: 2 } } },
