@@ -6,6 +6,11 @@
 //   {a:<tenant>:<destination>}:q:<profileId>  list  queued deliveries (JSON), oldest first
 //   {a:<tenant>:<destination>}:attempts       hash  idempotency id -> attempts made
 //   {a:<tenant>:<destination>}:id:<id>        string  the id was queued (dedupe of re-handled records)
+//   {a:<tenant>}:destinations                 set   ids of the tenant's destinations that have had a
+//                                                   queue: privacy deletes read it instead of a SCAN.
+//                                                   Another slot than the queue keys, so the enqueue
+//                                                   script cannot write it: the client adds a
+//                                                   destination before its first enqueue (a superset)
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { repoRoot } from '../common/config';
@@ -28,10 +33,18 @@ export function destinationPrefix(keyPrefix: string, tenant: string, destination
   return `${keyPrefix}{a:${tenant}:${destinationId}}`;
 }
 
+/** The set of a tenant's destination ids that have (had) queue keys. */
+export function destinationsIndexKey(keyPrefix: string, tenant: string): string {
+  return `${keyPrefix}{a:${tenant}}:destinations`;
+}
+
 export class DeliveryQueue {
   private readonly enqueueScript: LuaScript = loadLuaScript('enqueue-delivery-3.lua', DIR);
   private readonly claimScript: LuaScript = loadLuaScript('claim-profiles-2.lua', DIR);
   private readonly settleScript: LuaScript = loadLuaScript('settle-profile-3.lua', DIR);
+
+  /** Destinations (`tenant\u0000destination`) this process has added to their tenant's index. */
+  private readonly indexed = new Set<string>();
 
   /** `keyPrefix` isolates tests sharing one Redis. */
   constructor(
@@ -46,6 +59,13 @@ export class DeliveryQueue {
   /** Queues a delivery once per id (true), or not again (false); `force` re-queues a dead letter. */
   async enqueue(delivery: QueuedDelivery, now = Date.now(), force = false): Promise<boolean> {
     const p = this.prefix(delivery.tenant, delivery.destinationId);
+    // Indexed before the queue keys exist, once per destination and process: the index is always
+    // a superset of the destinations with keys (an id whose keys are gone costs a delete nothing).
+    const indexed = `${delivery.tenant}\u0000${delivery.destinationId}`;
+    if (!this.indexed.has(indexed)) {
+      await this.redis.sadd(destinationsIndexKey(this.keyPrefix, delivery.tenant), delivery.destinationId);
+      this.indexed.add(indexed);
+    }
     const reply = await runLuaScript(
       this.redis,
       this.enqueueScript,
@@ -130,22 +150,35 @@ export class DeliveryQueue {
   }
 }
 
-/** The `ready` keys of every destination of a tenant (a privacy request is rare; SCAN is fine). */
+/** The `ready` keys of every destination of the tenant, from its destinations index. */
 async function readyKeys(redis: Redis, tenant: string, keyPrefix: string): Promise<string[]> {
-  const keys: string[] = [];
+  const destinations = await redis.smembers(destinationsIndexKey(keyPrefix, tenant));
+  return destinations.map((id) => `${destinationPrefix(keyPrefix, tenant, id)}:ready`);
+}
+
+/**
+ * Adds queues written before the destinations index existed to their tenant's index: one SCAN of
+ * the keyspace at activation start (rare), so privacy deletes never need one. Returns the queues found.
+ */
+export async function indexExistingQueues(redis: Redis, keyPrefix = ''): Promise<number> {
+  let found = 0;
   let cursor = '0';
+  const start = `${keyPrefix}{a:`;
   do {
-    const [next, found] = await redis.scan(
-      cursor,
-      'MATCH',
-      `${keyPrefix}{a:${tenant}:*}:ready`,
-      'COUNT',
-      1000,
-    );
-    keys.push(...found);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${start}*}:ready`, 'COUNT', 1000);
     cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of keys) {
+      // `<prefix>{a:<tenant>:<destination>}:ready`; a tenant id has no ':' (common/tenants.ts).
+      const inner = key.slice(start.length, -'}:ready'.length);
+      const colon = inner.indexOf(':');
+      if (colon < 0) continue;
+      pipeline.sadd(destinationsIndexKey(keyPrefix, inner.slice(0, colon)), inner.slice(colon + 1));
+      found++;
+    }
+    if (keys.length > 0) await pipeline.exec();
   } while (cursor !== '0');
-  return keys;
+  return found;
 }
 
 /**

@@ -22,7 +22,7 @@ import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { createActivationHandler, type InputRole } from './activation-handler';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff';
 import { DecisionLog } from './decision-log';
-import { DeliveryQueue } from './delivery-queue';
+import { DeliveryQueue, indexExistingQueues } from './delivery-queue';
 import { WorkerPool } from './worker-pool';
 
 export const ACTIVATION_GROUP_ID = 'cdp-activation';
@@ -83,6 +83,8 @@ export const activation = defineStreamProcessor<InputRole, 'deliveries' | 'deadL
       (p) => p.disconnect(),
     );
     const sender = coalescedSender(producer);
+    // Queues written before their tenant's destinations index existed: indexed once, at start.
+    await indexExistingQueues(redis, options.keyPrefix);
     const queue = new DeliveryQueue(redis, options.keyPrefix);
     const log = new DecisionLog(codec, sender, topics.outputs);
     const pool = new WorkerPool(

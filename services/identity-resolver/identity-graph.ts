@@ -16,7 +16,14 @@ import { DEFAULT_IDENTITY_RULES, OTHER_TYPES, type IdentityRules } from './ident
 import { identifierDigest, suppressionKeys } from '../common/privacy/suppression';
 import { loadLuaScript, runLuaScript, type LuaScript } from './lua-scripts';
 import { prepareResolution, type ResolutionRequest } from './prepare-resolution';
-import { identifierIndexKey, outcomeKeyOfDigest, tenantOfKey, tenantPrefix } from './redis-keys';
+import {
+  identifierIndexKey,
+  indexEntryOfOutcomeKey,
+  outcomeIndexKey,
+  outcomeKeyOfDigest,
+  tenantOfKey,
+  tenantPrefix,
+} from './redis-keys';
 import { encodeTraitEntry } from './trait-operations';
 
 /** Keys per UNLINK: one round trip per chunk of a consumed batch, never one huge command. */
@@ -238,8 +245,13 @@ export class IdentityGraph {
     }
     const commands: Promise<number>[] = [];
     for (const group of byTenant.values()) {
-      for (let i = 0; i < group.length; i += FORGET_CHUNK)
-        commands.push(this.redis.unlink(...group.slice(i, i + FORGET_CHUNK)));
+      const index = outcomeIndexKey(tenantOfKey(group[0]));
+      for (let i = 0; i < group.length; i += FORGET_CHUNK) {
+        const chunk = group.slice(i, i + FORGET_CHUNK);
+        commands.push(this.redis.unlink(...chunk));
+        // In the same pipeline: the outcome index keeps only outcomes still stored.
+        commands.push(this.redis.srem(index, ...chunk.map(indexEntryOfOutcomeKey)));
+      }
     }
     // ioredis pipelines commands issued together on one connection: one round trip.
     await Promise.all(commands);

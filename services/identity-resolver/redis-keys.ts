@@ -7,6 +7,9 @@
 //   {t:<tenant>}:o:<digest>       string  a message's outcome, kept until its outputs are
 //                                 acknowledged (lua/resolve-event-4.lua; <digest>: hex of the
 //                                 first 16 bytes of SHA-1(messageId))
+//   {t:<tenant>}:o-index          set  the <digest> of every stored outcome: written by the scripts
+//                                 that store and release outcomes, read by privacy deletes instead
+//                                 of a SCAN; an entry whose outcome expired is dropped by its reader
 
 import { hash } from 'node:crypto';
 import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../common/tenants';
@@ -44,4 +47,19 @@ export function outcomeKey(tenant: string, messageId: string): string {
 /** The same key from SHA-1(messageId) already computed (the graph hashes each message once). */
 export function outcomeKeyOfDigest(tenant: string, sha1: Buffer): string {
   return `${tenantPrefix(tenant)}:o:${sha1.toString('hex', 0, 16)}`;
+}
+
+/** The set of the tenant's stored outcome digests (the part of an outcome key after `:o:`). */
+export function outcomeIndexKey(tenant: string): string {
+  return `${tenantPrefix(tenant)}:o-index`;
+}
+
+/** The outcome key of a digest as the outcome index holds it. */
+export function outcomeKeyOfIndexEntry(tenant: string, digestHex: string): string {
+  return `${tenantPrefix(tenant)}:o:${digestHex}`;
+}
+
+/** The outcome index entry of an outcome key (its digest). */
+export function indexEntryOfOutcomeKey(key: string): string {
+  return key.slice(key.lastIndexOf(':o:') + 3);
 }

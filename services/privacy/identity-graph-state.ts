@@ -6,7 +6,13 @@
 import type { PersonalStateStore } from '../common/privacy/personal-state';
 import type { Redis } from '../common/redis/redis-client';
 import { IdentityGraph } from '../identity-resolver/identity-graph';
-import { identifierIndexKey, profileKey, tenantPrefix } from '../identity-resolver/redis-keys';
+import {
+  identifierIndexKey,
+  indexEntryOfOutcomeKey,
+  outcomeIndexKey,
+  outcomeKeyOfIndexEntry,
+  profileKey,
+} from '../identity-resolver/redis-keys';
 
 /** Identifiers named by the profile hashes themselves (`i:<type:value>` fields). */
 async function identifiersInProfiles(redis: Redis, tenant: string, profileIds: readonly string[]) {
@@ -73,21 +79,34 @@ export function identityGraphState(redis: Redis): PersonalStateStore {
   };
 }
 
-/** Stored outcomes of the tenant that name a subject profile (short-lived; found by SCAN). */
+/** Index entries read and outcome values fetched per round trip. */
+const OUTCOME_PAGE = 1000;
+
+/**
+ * Stored outcomes of the tenant that name a subject profile. They are short-lived and listed in the
+ * tenant's outcome index (resolve-event-4.lua adds, release-outcomes-1.lua removes), so the work is
+ * the tenant's in-flight outcomes, not the keyspace. An entry whose outcome is gone (expired after
+ * its resolver died) is removed here.
+ */
 async function subjectOutcomeKeys(redis: Redis, tenant: string, profileIds: readonly string[]) {
-  const matches: string[] = [];
+  const index = outcomeIndexKey(tenant);
+  const matches = new Set<string>(); // SSCAN may return an entry twice
+  const stale: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${tenantPrefix(tenant)}:o:*`, 'COUNT', 1000);
+    const [next, entries] = await redis.sscan(index, cursor, 'COUNT', OUTCOME_PAGE);
     cursor = next;
-    if (keys.length === 0) continue;
+    if (entries.length === 0) continue;
+    const keys = entries.map((entry) => outcomeKeyOfIndexEntry(tenant, entry));
     const values = await redis.mget(...keys);
     keys.forEach((key, i) => {
       const value = values[i];
-      if (value != null && profileIds.some((id) => value.includes(id))) matches.push(key);
+      if (value == null) stale.push(entries[i]);
+      else if (profileIds.some((id) => value.includes(id))) matches.add(key);
     });
   } while (cursor !== '0');
-  return matches;
+  if (stale.length > 0) await redis.srem(index, ...stale);
+  return [...matches];
 }
 
 export function resolverOutcomesState(redis: Redis): PersonalStateStore {
@@ -95,7 +114,13 @@ export function resolverOutcomesState(redis: Redis): PersonalStateStore {
     name: 'redis:resolver-outcomes',
     async remove(tenant, profileIds) {
       const keys = await subjectOutcomeKeys(redis, tenant, profileIds);
-      return { removed: keys.length > 0 ? await redis.unlink(...keys) : 0 };
+      if (keys.length === 0) return { removed: 0 };
+      const [[, unlinked]] = (await redis
+        .multi()
+        .unlink(...keys)
+        .srem(outcomeIndexKey(tenant), ...keys.map(indexEntryOfOutcomeKey))
+        .exec()) as [[Error | null, number]];
+      return { removed: unlinked };
     },
     async count(tenant, profileIds) {
       return (await subjectOutcomeKeys(redis, tenant, profileIds)).length;

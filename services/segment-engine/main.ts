@@ -23,7 +23,7 @@ import { preparedEvent, SegmentEngine, type PreparedEvent, type StepResult } fro
 import { eventsOfTenant, profilesOfTenant } from './clickhouse-backfill';
 import { definitionEventNames } from './segment-plan';
 import { encodeOutputs, type SegmentOutputTopics } from './segment-outputs';
-import { forgetOutcomes, unsentOutcomes } from './segment-state-store';
+import { forgetOutcomes, indexExistingMemberSets, unsentOutcomes } from './segment-state-store';
 import { TenantPlans } from './tenant-plans';
 
 export const SEGMENT_ENGINE_GROUP_ID = 'cdp-segment-engine';
@@ -60,6 +60,9 @@ export const segmentEngine = defineStreamProcessor<Input, keyof SegmentOutputTop
     const redis = resources.add('redis', createRedis(config.CDP_REDIS_URL, 'cdp-segment-engine'), (r) =>
       r.quit(),
     );
+    // Member sets written before their per-tenant index existed: indexed once here, at start.
+    const indexed = await indexExistingMemberSets(redis);
+    logger.debug({ memberSets: indexed }, 'member sets indexed');
     const clickhouse = resources.add('clickhouse', createClickHouse(config), (c) => c.close());
     const database = options.clickhouseDatabase ?? config.CDP_CLICKHOUSE_DATABASE;
     const follower = new DefinitionsFollower({

@@ -6,6 +6,8 @@
 //                                             each signature counted, last emitted membership/computed values
 // seg:{<tenant>}:expiry               ZSET  profileId -> next moment (ms) a window drops a day with data
 // seg:{<tenant>}:members:<segmentId>  ZSET  profileId -> enteredAt (ms): current members
+// seg:{<tenant>}:member-sets          SET   segmentId of every member set written (the commit adds
+//                                             it with the first entry): privacy deletes read it, not SCAN
 // seg:{<tenant>}:outcome:<inputId>    STRING JSON records a step emitted, kept until they were sent
 //                                             (7 days at most): a redelivered input re-sends them
 //                                             byte for byte instead of evaluating again
@@ -24,7 +26,9 @@ export const stateKey = (tenant: string, profileId: string) => `${base(tenant)}:
 export const statePattern = (tenant: string) => `${base(tenant)}:p:*`;
 export const expiryKey = (tenant: string) => `${base(tenant)}:expiry`;
 export const membersKey = (tenant: string, segmentId: string) => `${base(tenant)}:members:${segmentId}`;
-export const membersPattern = (tenant: string) => `${base(tenant)}:members:*`;
+export const memberSetsKey = (tenant: string) => `${base(tenant)}:member-sets`;
+/** Member sets of every tenant (the start-up indexing of state written before the index). */
+export const ALL_MEMBERS_PATTERN = 'seg:{*}:members:*';
 export const outcomeKey = (tenant: string, inputId: string) => `${base(tenant)}:outcome:${inputId}`;
 export const unsentKey = (tenant: string) => `${base(tenant)}:unsent`;
 

@@ -10,9 +10,10 @@ import { deleteKeysMatching } from '../common/redis/delete-keys';
 import type { ProfileOutputs } from './profile-outputs';
 import { emptyState, type ProfileState } from './profile-state';
 import {
+  ALL_MEMBERS_PATTERN,
   expiryKey,
+  memberSetsKey,
   membersKey,
-  membersPattern,
   OUTCOME_TTL_SECONDS,
   outcomeKey,
   stateKey,
@@ -92,8 +93,10 @@ export async function commitStep(redis: Redis, tenant: string, step: StepWrite):
     for (const r of outputs.membership) last.set(`${r.segmentId}\u0000${r.profileId}`, r);
   for (const r of last.values()) {
     const key = index(membersKey(tenant, r.segmentId));
-    if (r.status === 'entered') plan.zadd.push([key, r.changedAt, r.profileId]);
-    else plan.zrem.push([key, r.profileId]);
+    if (r.status === 'entered') {
+      plan.zadd.push([key, r.changedAt, r.profileId]);
+      plan.sadd.push([index(memberSetsKey(tenant)), r.segmentId]); // the set's entry in the index
+    } else plan.zrem.push([key, r.profileId]);
   }
   for (const { inputId, outputs } of step.outcomes) {
     if (inputId === undefined || outputs.membership.length + outputs.computed.length === 0) continue;
@@ -148,15 +151,31 @@ export async function unsentOutcomes(
   return out;
 }
 
+/** The tenant's member sets, from the index the commit keeps (work: the tenant's segments). */
 async function memberSetKeys(redis: Redis, tenant: string): Promise<string[]> {
-  const keys: string[] = [];
+  const segmentIds = await redis.smembers(memberSetsKey(tenant));
+  return segmentIds.map((id) => membersKey(tenant, id));
+}
+
+/**
+ * Adds member sets written before the index existed to their tenant's index: one SCAN of the
+ * keyspace, at engine start (rare), so privacy deletes never need one. Returns the sets found.
+ */
+export async function indexExistingMemberSets(redis: Redis): Promise<number> {
+  let found = 0;
   let cursor = '0';
   do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', membersPattern(tenant), 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', ALL_MEMBERS_PATTERN, 'COUNT', 1000);
     cursor = next;
-    keys.push(...batch);
+    const pipeline = redis.pipeline();
+    for (const key of keys) {
+      const tenant = key.slice('seg:{'.length, key.indexOf('}:members:'));
+      pipeline.sadd(memberSetsKey(tenant), key.slice(membersKey(tenant, '').length));
+    }
+    if (keys.length > 0) await pipeline.exec();
+    found += keys.length;
   } while (cursor !== '0');
-  return keys;
+  return found;
 }
 
 /**

@@ -6,6 +6,7 @@
   the current state and checks again) and releases afterwards, the order the guard needs.
 
   KEYS[1]  {t:<tenant>}:idx      anchors the tenant's slot; every key below carries its hash tag
+           (profiles, the outcomes, and the outcome index `{t:<tenant>}:o-index` of their digests)
   ARGV[1]  JSON:
     prefix    "{t:<tenant>}"
     written   [[profileId, version], ...]  version -1: a tombstone was written
@@ -33,6 +34,12 @@ if behind == 0 then
   local outcomes = req.outcomes
   for i = 1, #outcomes, 500 do
     redis.call('UNLINK', unpack(outcomes, i, math.min(i + 499, #outcomes)))
+  end
+  -- Their entries in the outcome index (digests: the key after `<prefix>:o:`).
+  local digests, skip = {}, #prefix + 4
+  for i, key in ipairs(outcomes) do digests[i] = string.sub(key, skip) end
+  for i = 1, #digests, 500 do
+    redis.call('SREM', prefix .. ':o-index', unpack(digests, i, math.min(i + 499, #digests)))
   end
 end
 return behind

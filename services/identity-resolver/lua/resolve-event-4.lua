@@ -11,7 +11,8 @@
   KEYS[3]  {t:<tenant>}:privacy:suppressed  suppression list (hash digest -> request id;
   KEYS[4]  {t:<tenant>}:privacy:erasing     layout and digests: common/privacy/suppression.ts)
 
-  Profile keys `{t:<tenant>}:p:<id>` and dedupe buckets `{t:<tenant>}:m:...` are computed here, not
+  Profile keys `{t:<tenant>}:p:<id>`, dedupe buckets `{t:<tenant>}:m:...` and the outcome index
+  `{t:<tenant>}:o-index` (set of outcome digests, see redis-keys.ts) are computed here, not
   declared in KEYS: the ids are only known after the lookups. This knowingly bends the "declare
   every key" rule the way BullMQ does with its prefix: every key carries the tenant hash tag, so
   all of them sit in the slot of KEYS[1] and the script works unchanged on Redis Cluster.
@@ -324,5 +325,8 @@ local outcome = cjson.encode({
 })
 -- Kept until the caller's outputs are acknowledged (it deletes the key); the TTL bounds a leak.
 redis.call('SET', outcomeKey, outcome, 'PX', req.outcomeTtlMs)
+-- Indexed by digest so a privacy delete reads the tenant's outcomes without walking the keyspace;
+-- release-outcomes-1.lua removes the entry, one whose key expired is dropped by the reader.
+redis.call('SADD', prefix .. ':o-index', string.sub(outcomeKey, #prefix + 4))
 
 return '{"status":"resolved","outcome":' .. outcome .. ',"profile":' .. cjson.encode(profileSnapshot(target)) .. '}'
