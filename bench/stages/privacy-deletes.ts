@@ -203,6 +203,14 @@ export async function runPrivacyDeletes(people: number, subjects: number): Promi
     requests: t('requests'),
     receipts: t('receipts'),
   };
+  // The resolver the deletes act on and the one the neighbour shares write the same topics.
+  const resolverOutputs = {
+    resolved: topics.resolved,
+    changes: topics.changes,
+    profiles: topics.profiles,
+    merges: topics.merges,
+    warnings: topics.warnings,
+  };
   const scratch = await openScratch(config, {
     clientId: `bench-privacy-${run}`,
     topics: Object.values(topics),
@@ -220,13 +228,7 @@ export async function runPrivacyDeletes(people: number, subjects: number): Promi
       dlq: topics.dlq,
       groupId: t('resolver'),
       tenants,
-      outputs: {
-        resolved: topics.resolved,
-        changes: topics.changes,
-        profiles: topics.profiles,
-        merges: topics.merges,
-        warnings: topics.warnings,
-      },
+      outputs: resolverOutputs,
     });
     stops.push(() => resolver.stop());
     const sink = await startClickHouseSink(config, quiet, {
@@ -313,13 +315,7 @@ export async function runPrivacyDeletes(people: number, subjects: number): Promi
       {
         input: topics.raw,
         dlq: topics.dlq,
-        outputs: {
-          resolved: topics.resolved,
-          changes: topics.changes,
-          profiles: topics.profiles,
-          merges: topics.merges,
-          warnings: topics.warnings,
-        },
+        outputs: resolverOutputs,
       },
       (line) => process.stderr.write(`privacy bench: ${line}\n`),
     );
