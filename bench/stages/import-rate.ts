@@ -2,9 +2,12 @@
 // in a few hundred with a quoted multi-line note) imported to a private topic, with the suppression
 // check `cdp import` makes (the bench tenant's list, in Redis); rows/s counts rows Kafka
 // acknowledged, from the start of the import (file hash pass included) to the last ack. cpu_s is
-// this process's CPU time over the import (user + system, every thread).
+// this process's CPU time over the import (user + system, every thread), main_thread_cpu_s the
+// part of the thread that sends to Kafka (the rest is the import worker, libuv and GC threads).
+// As `cdp import` runs it: a worker thread reads, maps, checks and encodes, record batches are not
+// compressed; `--compression gzip` and `--one-thread` measure the alternatives.
 //
-//   node dist/bench/stages/import-rate.js [--rows 1000000]
+//   node dist/bench/stages/import-rate.js [--rows 1000000] [--compression none|gzip] [--one-thread]
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +24,12 @@ import { SuppressionList } from '../../services/common/privacy/suppression';
 import { createRedis } from '../../services/common/redis/redis-client';
 import { loadTenants } from '../../services/common/tenants';
 import { newCounters, runImport } from '../../services/import/import-pipeline';
+import {
+  DEFAULT_IMPORT_COMPRESSION,
+  IMPORT_COMPRESSIONS,
+  type ImportCompression,
+} from '../../services/import/import-compression';
+import { runImportInWorker } from '../../services/import/import-in-worker';
 import { rawEventSender } from '../../services/import/raw-event-sender';
 
 export interface ImportRateResult {
@@ -30,6 +39,17 @@ export interface ImportRateResult {
   rows_per_s: number;
   rejected: number;
   cpu_s: number;
+  main_thread_cpu_s: number;
+  compression: ImportCompression;
+  threads: 1 | 2;
+}
+
+export interface ImportRateOptions {
+  rows: number;
+  /** Default: what `cdp import` uses. */
+  compression?: ImportCompression;
+  /** The import in the sending thread (runImport), as before the worker thread. */
+  oneThread?: boolean;
 }
 
 /** Writes `rows` data rows of a CRM export, waiting for the disk (constant memory). */
@@ -54,7 +74,8 @@ export async function writeCrmCsv(file: string, rows: number): Promise<void> {
 
 const TENANT = 'bench';
 
-export async function runImportRate(config: Config, options: { rows: number }): Promise<ImportRateResult> {
+export async function runImportRate(config: Config, options: ImportRateOptions): Promise<ImportRateResult> {
+  const compression = options.compression ?? DEFAULT_IMPORT_COMPRESSION;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cdp-bench-import-'));
   const file = path.join(dir, 'crm.csv');
   const topic = `bench.import.${Date.now()}`;
@@ -64,8 +85,7 @@ export async function runImportRate(config: Config, options: { rows: number }): 
   ]);
   const producer = await createProducer(kafka, {
     maxRequestBytes: config.CDP_KAFKA_MAX_REQUEST_BYTES,
-    // Imported rows are alike: gzip sends and stores about a fifth of the bytes (docs/import.md).
-    compression: 'gzip',
+    compression,
   });
   const redis = createRedis(config.CDP_REDIS_URL, 'cdp-bench-import');
   const tenant = loadTenants(config.CDP_TENANTS_FILE).byId(TENANT);
@@ -83,20 +103,34 @@ export async function runImportRate(config: Config, options: { rows: number }): 
     });
     process.stderr.write(`bench: importing to ${topic}\n`);
     const cpuBefore = process.cpuUsage();
-    await runImport([file], {
-      tenant: TENANT,
-      maxEventBytes: config.CDP_COLLECTOR_MAX_EVENT_BYTES,
-      sink,
-      onRejected: () => undefined,
-      skipEvents: suppressedEventsOf(
-        new SuppressionList(redis),
-        TENANT,
-        parseIdentityRules(tenant?.identity, TENANT),
-      ),
-      counters,
-    });
+    const threadCpuBefore = process.threadCpuUsage();
+    if (options.oneThread === true)
+      await runImport([file], {
+        tenant: TENANT,
+        maxEventBytes: config.CDP_COLLECTOR_MAX_EVENT_BYTES,
+        sink,
+        onRejected: () => undefined,
+        skipEvents: suppressedEventsOf(
+          new SuppressionList(redis),
+          TENANT,
+          parseIdentityRules(tenant?.identity, TENANT),
+        ),
+        counters,
+      });
+    else
+      await runImportInWorker([file], {
+        tenant: TENANT,
+        maxEventBytes: config.CDP_COLLECTOR_MAX_EVENT_BYTES,
+        registryUrl: config.CDP_SCHEMA_REGISTRY_URL,
+        topic,
+        sink,
+        onRejected: () => undefined,
+        suppression: { redisUrl: config.CDP_REDIS_URL, identity: tenant?.identity },
+        counters,
+      });
     const seconds = (Date.now() - counters.startedAt) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const threadCpu = process.threadCpuUsage(threadCpuBefore);
     return {
       rows: counters.sent,
       bytes: statSync(file).size,
@@ -104,6 +138,9 @@ export async function runImportRate(config: Config, options: { rows: number }): 
       rows_per_s: Math.round(counters.sent / seconds),
       rejected: counters.rejected,
       cpu_s: Math.round((cpu.user + cpu.system) / 1e5) / 10,
+      main_thread_cpu_s: Math.round((threadCpu.user + threadCpu.system) / 1e5) / 10,
+      compression,
+      threads: options.oneThread === true ? 1 : 2,
     };
   } finally {
     redis.disconnect();
@@ -117,8 +154,17 @@ export async function runImportRate(config: Config, options: { rows: number }): 
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
-  runImportRate(loadConfig(), { rows: Number(values.rows) })
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      compression: { type: 'string' },
+      'one-thread': { type: 'boolean', default: false },
+    },
+  });
+  const compression = values.compression as ImportCompression | undefined;
+  if (compression !== undefined && !IMPORT_COMPRESSIONS.includes(compression))
+    throw new Error(`--compression must be one of ${IMPORT_COMPRESSIONS.join(', ')}`);
+  runImportRate(loadConfig(), { rows: Number(values.rows), compression, oneThread: values['one-thread'] })
     .then((result) => {
       console.log(JSON.stringify(result));
       process.exit(0);

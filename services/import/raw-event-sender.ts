@@ -6,7 +6,7 @@
 import type { RecordEncoder } from '../common/codec/avro-codec';
 import type { CdpEvent } from '../common/events/event-model';
 import { toRawEventMessages } from '../common/events/event-producer';
-import type { MessageSender } from '../common/kafka/producer';
+import type { MessageSender, OutgoingMessage } from '../common/kafka/producer';
 
 export interface RawEventSenderOptions {
   codec: RecordEncoder;
@@ -24,6 +24,8 @@ export interface RawEventSenderOptions {
 export interface RawEventSender {
   /** Queues a batch; resolves when there is room for another (rejects once a send failed for good). */
   add(events: CdpEvent[]): Promise<void>;
+  /** `add` for a batch already encoded with `toRawEventMessages` (by the import worker). */
+  addEncoded(messages: OutgoingMessage[]): Promise<void>;
   /** Resolves when every queued batch was acknowledged; rejects with the failure otherwise. */
   flush(): Promise<void>;
 }
@@ -41,8 +43,8 @@ export function rawEventSender(options: RawEventSenderOptions): RawEventSender {
   let chain: Promise<void> = Promise.resolve();
   let failure: Error | undefined;
 
-  async function sendWithRetry(events: CdpEvent[], encoded: Promise<unknown>): Promise<void> {
-    const messages = (await encoded) as Awaited<ReturnType<typeof toRawEventMessages>>;
+  async function sendWithRetry(count: number, encoded: Promise<OutgoingMessage[]>): Promise<void> {
+    const messages = await encoded;
     for (let attempt = 1; ; attempt++) {
       try {
         await options.producer.send(messages);
@@ -52,7 +54,7 @@ export function rawEventSender(options: RawEventSenderOptions): RawEventSender {
         // is dropped by the resolver's messageId dedupe.
         if (attempt >= attempts)
           throw new ImportSendError(
-            `Kafka did not acknowledge ${events.length} events after ${attempts} attempts: ${(err as Error).message}`,
+            `Kafka did not acknowledge ${count} events after ${attempts} attempts: ${(err as Error).message}`,
             { cause: err },
           );
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs * attempt));
@@ -60,24 +62,32 @@ export function rawEventSender(options: RawEventSenderOptions): RawEventSender {
     }
   }
 
+  async function enqueue(count: number, encoded: Promise<OutgoingMessage[]>): Promise<void> {
+    // Not awaited here: encoding overlaps the send in flight. A failure surfaces in the chain.
+    encoded.catch(() => undefined);
+    const sent = chain.then(async () => {
+      if (failure) return;
+      await sendWithRetry(count, encoded);
+      options.onAcknowledged(count);
+    });
+    chain = sent.catch((err: unknown) => {
+      failure ??= err instanceof Error ? err : new Error(String(err));
+    });
+    pending.push(chain);
+    while (pending.length >= maxQueued) await pending.shift();
+    if (failure) throw failure;
+  }
+
   return {
     async add(events) {
       if (failure) throw failure;
       if (events.length === 0) return;
-      const encoded = toRawEventMessages(events, options.codec, options.topic);
-      // Not awaited here: encoding overlaps the send in flight. A failure surfaces in the chain.
-      encoded.catch(() => undefined);
-      const sent = chain.then(async () => {
-        if (failure) return;
-        await sendWithRetry(events, encoded);
-        options.onAcknowledged(events.length);
-      });
-      chain = sent.catch((err: unknown) => {
-        failure ??= err instanceof Error ? err : new Error(String(err));
-      });
-      pending.push(chain);
-      while (pending.length >= maxQueued) await pending.shift();
+      await enqueue(events.length, toRawEventMessages(events, options.codec, options.topic));
+    },
+    async addEncoded(messages) {
       if (failure) throw failure;
+      if (messages.length === 0) return;
+      await enqueue(messages.length, Promise.resolve(messages));
     },
     async flush() {
       await chain;

@@ -8,14 +8,15 @@ import type { Config } from '../../common/config';
 import { createKafka } from '../../common/kafka/kafka-client';
 import { createProducer, type MessageProducer } from '../../common/kafka/producer';
 import { TOPICS } from '../../common/kafka/topics';
-import { suppressedEventsOf } from '../../common/privacy/event-identifiers';
-import { SuppressionList } from '../../common/privacy/suppression';
-import { createRedis } from '../../common/redis/redis-client';
 import { requireTopics } from '../../common/runtime/startup-checks';
-import { parseIdentityRules } from '../../identity-resolver/identity-rules';
 import { TENANT_ID_PATTERN, TENANT_ID_RULE, loadTenants } from '../../common/tenants';
 import { IMPORT_TYPES, type ImportType } from '../../import/column-mapping';
 import { openErrorsFile, type ErrorsFile } from '../../import/errors-file';
+import {
+  DEFAULT_IMPORT_COMPRESSION,
+  IMPORT_COMPRESSIONS,
+  type ImportCompression,
+} from '../../import/import-compression';
 import { IMPORT_FORMATS, type ImportFormat } from '../../import/import-file';
 import {
   newCounters,
@@ -25,8 +26,9 @@ import {
   type ImportOptions,
   type RejectedRow,
 } from '../../import/import-pipeline';
+import { runImportInWorker } from '../../import/import-in-worker';
 import { formatSummary, startProgress } from '../../import/import-progress';
-import { rawEventSender } from '../../import/raw-event-sender';
+import { rawEventSender, type RawEventSender } from '../../import/raw-event-sender';
 
 export interface ImportCommandOptions {
   tenant?: string;
@@ -37,8 +39,15 @@ export interface ImportCommandOptions {
   errors?: string;
   /** Default cdp.events.raw.v1; tests and staging runs write to a topic of their own. */
   topic?: string;
-  /** Rows to skip (e.g. suppressed subjects), per batch; see ImportOptions.skipEvents. */
+  /** Record batch compression (import-compression.ts); default none. */
+  compression?: string;
+  /**
+   * Rows to skip, per batch; see ImportOptions.skipEvents. With a hook the import runs in this
+   * thread (a function cannot cross to the worker); without one it runs in a worker thread.
+   */
   skipEvents?: ImportOptions['skipEvents'];
+  /** Skip the tenant's suppressed subjects (what `cdp import` does; checked in the worker thread). */
+  skipSuppressed?: { identity: unknown };
   /** Progress output; default stderr. */
   progress?: NodeJS.WriteStream;
 }
@@ -84,9 +93,12 @@ export async function importFiles(
   };
   let format: ImportFormat | undefined;
   let type: ImportType | undefined;
+  let compression: ImportCompression;
   try {
     format = choice(options.format, IMPORT_FORMATS, '--format');
     type = choice(options.type, IMPORT_TYPES, '--type');
+    compression =
+      choice(options.compression, IMPORT_COMPRESSIONS, '--compression') ?? DEFAULT_IMPORT_COMPRESSION;
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -111,14 +123,13 @@ export async function importFiles(
     const plan = await planFiles(files, format);
     counters.totalBytes = plan.reduce((sum, p) => sum + p.size, 0);
     if (options.errors !== undefined) errorsFile = await openErrorsFile(options.errors);
-    let sink;
+    let sink: RawEventSender | undefined;
     if (options.dryRun !== true) {
       const kafka = createKafka(config, `${config.CDP_KAFKA_CLIENT_ID}-import`, { quiet: true });
       await requireTopics(kafka, [topic]);
       producer = await createProducer(kafka, {
         maxRequestBytes: config.CDP_KAFKA_MAX_REQUEST_BYTES,
-        // Imported rows are alike: gzip sends and stores about a fifth of the bytes (docs/import.md).
-        compression: 'gzip',
+        compression,
       });
       sink = rawEventSender({
         codec: new AvroCodec(config.CDP_SCHEMA_REGISTRY_URL),
@@ -137,17 +148,29 @@ export async function importFiles(
         );
     };
     progress = startProgress(counters, options.progress);
-    await runImport(files, {
+    const common = {
       tenant,
       type,
       format,
       maps: options.map ?? [],
       maxEventBytes: config.CDP_COLLECTOR_MAX_EVENT_BYTES,
-      sink,
       onRejected,
-      skipEvents: options.skipEvents,
       counters,
-    });
+    };
+    // Sending: reading, mapping, checking and encoding run in a worker thread while this one sends
+    // (two cores). A dry run sends nothing and a skipEvents function cannot cross threads: here.
+    if (sink !== undefined && options.skipEvents === undefined)
+      await runImportInWorker(files, {
+        ...common,
+        registryUrl: config.CDP_SCHEMA_REGISTRY_URL,
+        topic,
+        sink,
+        suppression:
+          options.skipSuppressed === undefined
+            ? undefined
+            : { redisUrl: config.CDP_REDIS_URL, identity: options.skipSuppressed.identity },
+      });
+    else await runImport(files, { ...common, sink, skipEvents: options.skipEvents });
     progress.stop();
     progress = undefined;
     console.log(
@@ -156,7 +179,7 @@ export async function importFiles(
         topic,
         dryRun: options.dryRun === true,
         errorsFile: options.errors,
-        skipping: options.skipEvents !== undefined,
+        skipping: options.skipEvents !== undefined || options.skipSuppressed !== undefined,
       }),
     );
     return { code: counters.rejected > 0 ? 2 : 0, counters };
@@ -185,16 +208,8 @@ export async function importSkippingSuppressed(
   // A dry run sends nothing, so it does not need Redis and does not check.
   if (options.dryRun === true || options.skipEvents !== undefined || tenant === undefined)
     return importFiles(config, files, options);
-  const redis = createRedis(config.CDP_REDIS_URL, 'cdp-import');
-  try {
-    const rules = parseIdentityRules(tenant.identity, tenant.id);
-    return await importFiles(config, files, {
-      ...options,
-      skipEvents: suppressedEventsOf(new SuppressionList(redis), tenant.id, rules),
-    });
-  } finally {
-    redis.disconnect();
-  }
+  // The worker thread checks each batch against the list (its own Redis connection).
+  return importFiles(config, files, { ...options, skipSuppressed: { identity: tenant.identity } });
 }
 
 export async function importCommand(
@@ -223,6 +238,10 @@ export function registerImportCommand(program: Command, action: Action): void {
     .option('--dry-run', 'read, map and check every row; send nothing')
     .option('--errors <file>', 'write every rejected row to this file (NDJSON)')
     .option('--topic <topic>', 'raw events topic to write (default cdp.events.raw.v1)')
+    .option(
+      '--compression <codec>',
+      `${IMPORT_COMPRESSIONS.join('|')}: record batch compression (default ${DEFAULT_IMPORT_COMPRESSION}; gzip stores about a fifth of the bytes for more CPU)`,
+    )
     .description('import customer data from files into the raw events topic (docs/import.md)')
     .action((files: string[], options: ImportCommandOptions) =>
       action((config) => importCommand(config, files, options))(),
