@@ -99,6 +99,24 @@ export class AvroCodec {
   }
 
   /**
+   * `encodeRecord` for many records: resolves once to a synchronous encoder giving the same bytes
+   * (Confluent framing, the registered schema's avsc type) without a promise per record.
+   */
+  async recordEncoder<S extends z.ZodType>(
+    stream: AvroStream<S>,
+    topic: string = stream.topic,
+  ): Promise<(record: z.infer<S>) => Buffer> {
+    const id = await this.register(topic, stream.schema());
+    const type = (await this.registry.getSchema(id)) as unknown as avro.Type;
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(id, 1);
+    return (record) => {
+      const body = type.toBuffer(record);
+      return Buffer.concat([header, body], header.length + body.length);
+    };
+  }
+
+  /**
    * Decodes a record of `stream`, whatever topic it was read from: resolved into the stream's
    * schema, then checked against its record type. What cannot be a record of the stream is a
    * PoisonMessageError; a registry outage is a plain Error (retried).
@@ -196,4 +214,4 @@ export class AvroCodec {
 /** What a reader of streams needs of the codec (tests pass a fake with this shape). */
 export type RecordDecoder = Pick<AvroCodec, 'decodeRecord'>;
 /** What a writer of streams needs of the codec. */
-export type RecordEncoder = Pick<AvroCodec, 'encodeRecord'>;
+export type RecordEncoder = Pick<AvroCodec, 'encodeRecord'> & Partial<Pick<AvroCodec, 'recordEncoder'>>;

@@ -91,16 +91,31 @@ export class EventRecordError extends Error {
   override name = 'EventRecordError';
 }
 
+let lastIso = '';
+let lastMs = Number.NaN;
+
+/** Date.parse, remembering the last text: events of one batch mostly share receivedAt and timestamp. */
 function ms(iso: string): number {
-  return Date.parse(iso);
+  if (iso !== lastIso) {
+    lastMs = Date.parse(iso);
+    lastIso = iso;
+  }
+  return lastMs;
 }
 
 function optionalMs(iso: string | undefined): number | null {
   return iso === undefined ? null : ms(iso);
 }
 
+/** JSON.stringify writes a lone surrogate as this escape (and a paired one as itself). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
 function json(value: Record<string, unknown> | undefined): string | null {
-  return value === undefined ? null : JSON.stringify(toWellFormedJson(value));
+  if (value === undefined) return null;
+  // One scan of the text instead of a walk of every string: without such an escape there is no
+  // lone surrogate to repair (a false alarm, e.g. a literal "\\ud8", only takes the long way).
+  const text = JSON.stringify(value);
+  return SURROGATE_ESCAPE.test(text) ? JSON.stringify(toWellFormedJson(value)) : text;
 }
 
 /** Expects a valid event (validate with cdpEventSchema first); the encoder re-checks types. */

@@ -98,6 +98,23 @@ describe('raw record bounds', () => {
     expect(r.properties).toBe('{"k":"\ufffd"}');
   });
 
+  it('repairs a lone surrogate in a key, keeps pairs, and keeps text that only looks like an escape', () => {
+    const r = toRawEventRecord(
+      cdpEventSchema.parse({
+        messageId: 'm-4',
+        type: 'identify',
+        tenant: 'demo',
+        userId: 'u1',
+        traits: { '\udc00': 'v', pair: '\ud83d\ude00', text: '\\ud800' },
+        context: { text: '\\ud800 only looks like an escape' },
+        timestamp: '2024-05-01T10:00:00.000Z',
+        receivedAt: '2024-05-01T10:00:01.000Z',
+      }),
+    );
+    expect(JSON.parse(r.traits!)).toEqual({ '\ufffd': 'v', pair: '\ud83d\ude00', text: '\\ud800' });
+    expect(r.context).toBe(JSON.stringify({ text: '\\ud800 only looks like an escape' }));
+  });
+
   it('turns a record the raw-event stream refuses into an EventRecordError naming the messageId', async () => {
     // What the codec's decodeRecord does with a decoded value: check it against the stream's record type.
     const codec: RecordDecoder = {
