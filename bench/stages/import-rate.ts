@@ -3,7 +3,8 @@
 // check `cdp import` makes (the bench tenant's list, in Redis); rows/s counts rows Kafka
 // acknowledged, from the start of the import (file hash pass included) to the last ack. cpu_s is
 // this process's CPU time over the import (user + system, every thread), main_thread_cpu_s the
-// part of the thread that sends to Kafka (the rest is the import worker, libuv and GC threads).
+// part of the thread that sends to Kafka, worker_thread_cpu_s the import worker's (the rest is
+// libuv's and V8's helper threads).
 // As `cdp import` runs it: a worker thread reads, maps, checks and encodes, record batches are not
 // compressed; `--compression gzip` and `--one-thread` measure the alternatives.
 //
@@ -40,6 +41,8 @@ export interface ImportRateResult {
   rejected: number;
   cpu_s: number;
   main_thread_cpu_s: number;
+  /** The import worker thread's CPU (null with --one-thread). */
+  worker_thread_cpu_s: number | null;
   compression: ImportCompression;
   threads: 1 | 2;
 }
@@ -104,6 +107,7 @@ export async function runImportRate(config: Config, options: ImportRateOptions):
     process.stderr.write(`bench: importing to ${topic}\n`);
     const cpuBefore = process.cpuUsage();
     const threadCpuBefore = process.threadCpuUsage();
+    let workerCpu: number | null = null;
     if (options.oneThread === true)
       await runImport([file], {
         tenant: TENANT,
@@ -126,6 +130,9 @@ export async function runImportRate(config: Config, options: ImportRateOptions):
         sink,
         onRejected: () => undefined,
         suppression: { redisUrl: config.CDP_REDIS_URL, identity: tenant?.identity },
+        onWorkerCpu: (s) => {
+          workerCpu = s;
+        },
         counters,
       });
     const seconds = (Date.now() - counters.startedAt) / 1000;
@@ -139,6 +146,7 @@ export async function runImportRate(config: Config, options: ImportRateOptions):
       rejected: counters.rejected,
       cpu_s: Math.round((cpu.user + cpu.system) / 1e5) / 10,
       main_thread_cpu_s: Math.round((threadCpu.user + threadCpu.system) / 1e5) / 10,
+      worker_thread_cpu_s: workerCpu === null ? null : Math.round(workerCpu * 10) / 10,
       compression,
       threads: options.oneThread === true ? 1 : 2,
     };

@@ -36,6 +36,8 @@ export interface WorkerImportOptions {
   counters?: ImportCounters;
   /** Chunks (batches or rejected rows) the worker may have posted and this thread not yet taken. */
   maxUnconfirmed?: number;
+  /** Hears the worker thread's CPU seconds at the end (the bench reports them). */
+  onWorkerCpu?: (seconds: number) => void;
 }
 
 /** The worker's failure as the error class one thread would have thrown (the CLI words it). */
@@ -116,6 +118,7 @@ export async function runImportInWorker(
               return;
             case 'done':
               take(m.counters);
+              options.onWorkerCpu?.(m.cpuSeconds);
               finished = true;
               resolve();
               return;

@@ -37,7 +37,8 @@ export interface EncodedBatch {
 export type WorkerMessage =
   | { kind: 'rejected'; rows: RejectedRow[]; counters: WorkerCounters }
   | { kind: 'batch'; batch: EncodedBatch; counters: WorkerCounters }
-  | { kind: 'done'; counters: WorkerCounters }
+  /** `cpuSeconds`: the worker thread's CPU time (user + system), for the bench. */
+  | { kind: 'done'; counters: WorkerCounters; cpuSeconds: number }
   | { kind: 'failed'; name: string; message: string; stack?: string };
 
 /** Posted back to the worker when the sending thread took a chunk (wrote its rows, queued its batch). */

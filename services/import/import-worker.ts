@@ -87,7 +87,12 @@ async function main(port: NonNullable<typeof parentPort>, data: ImportWorkerData
       },
     });
     await postRejected();
-    port.postMessage({ kind: 'done', counters: snapshot() } satisfies WorkerMessage);
+    const cpu = process.threadCpuUsage();
+    port.postMessage({
+      kind: 'done',
+      counters: snapshot(),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    } satisfies WorkerMessage);
   } catch (err) {
     // The rows rejected before the failure still reach the errors file, as in one thread.
     await postRejected().catch(() => undefined);
