@@ -116,20 +116,35 @@ export async function runImport(files: readonly string[], options: ImportOptions
   const type = options.type ?? 'identify';
   let batch: CdpEvent[] = [];
 
-  async function flushBatch(): Promise<void> {
-    const events = batch;
-    batch = [];
-    if (events.length === 0) return;
-    // One check per batch: a Redis-backed hook answers for all its events in one or two round trips.
+  /** The batch handed on last (its skip check, then the sink); batches are handed on in order. */
+  let handing: Promise<void> = Promise.resolve();
+
+  async function handOn(events: CdpEvent[], flags: Promise<readonly boolean[]> | undefined): Promise<void> {
     let kept = events;
-    if (options.skipEvents !== undefined) {
-      const flags = await options.skipEvents(events);
-      kept = events.filter((_e, i) => flags[i] !== true);
+    if (flags !== undefined) {
+      const skip = await flags;
+      kept = events.filter((_e, i) => skip[i] !== true);
     }
     counters.skipped += events.length - kept.length;
     if (kept.length === 0) return;
     if (options.sink) await options.sink.add(kept);
     else counters.sent += kept.length;
+  }
+
+  async function flushBatch(): Promise<void> {
+    const events = batch;
+    batch = [];
+    if (events.length === 0) return;
+    // One check per batch: a Redis-backed hook answers for all its events in one or two round
+    // trips. It starts now and the next batch is read while it waits; the previous batch is
+    // handed on first, and at most this one and the previous are pending.
+    const flags = options.skipEvents === undefined ? undefined : Promise.resolve(options.skipEvents(events));
+    flags?.catch(() => undefined);
+    const previous = handing;
+    handing = previous.then(() => handOn(events, flags));
+    // Rejections surface at the next flush or at the end, where `handing` is awaited.
+    handing.catch(() => undefined);
+    await previous;
   }
 
   for (const { file, format } of plan) {
@@ -220,6 +235,7 @@ export async function runImport(files: readonly string[], options: ImportOptions
     }
   }
   await flushBatch();
+  await handing;
   if (options.sink) await options.sink.flush();
   return counters;
 }

@@ -104,6 +104,28 @@ describe('runImport', () => {
     expect(counters.skipped).toBe(1);
   });
 
+  it('hands batches on in order while later skip checks answer first, and fails when a check fails', async () => {
+    const rows = Array.from({ length: 9 }, (_, i) => `u${i + 1},p${i + 1}@example.com,pro,`).join('\n');
+    const f = file('slow-skip.csv', `user_id,email,plan,timestamp\n${rows}\n`);
+    let calls = 0;
+    // Batches of 2: the first check answers last; u5 is skipped.
+    const slowFirst = (batch: readonly CdpEvent[]) => {
+      const delay = calls++ === 0 ? 30 : 0;
+      return new Promise<boolean[]>((resolve) =>
+        setTimeout(() => resolve(batch.map((e) => e.userId === 'u5')), delay),
+      );
+    };
+    const { events, counters } = await run([f], { skipEvents: slowFirst });
+    expect(events.map((e) => e.userId)).toEqual(['u1', 'u2', 'u3', 'u4', 'u6', 'u7', 'u8', 'u9']);
+    expect(counters.skipped).toBe(1);
+    let n = 0;
+    const failing = async (batch: readonly CdpEvent[]) => {
+      if (n++ === 1) throw new Error('redis down');
+      return batch.map(() => false);
+    };
+    await expect(run([f], { skipEvents: failing })).rejects.toThrow('redis down');
+  });
+
   it('refuses a missing file, an unknown format and --map on NDJSON before reading anything', async () => {
     await expect(run([path.join(dir, 'missing.csv')])).rejects.toThrow(/cannot read .*missing.csv: ENOENT/);
     await expect(run([file('x.txt', 'a')])).rejects.toThrow(/cannot tell the format/);
