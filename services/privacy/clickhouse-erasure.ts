@@ -5,6 +5,7 @@
 import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
 import type { PersonalDataTable, SubjectKeys } from './personal-data-tables';
+import { privacyClickHouseMutations, privacyClickHouseQueries } from './privacy-metrics';
 
 export interface TableErasure {
   table: string;
@@ -21,6 +22,7 @@ export async function countRows(
   table: PersonalDataTable,
   subject: SubjectKeys,
 ): Promise<number> {
+  privacyClickHouseQueries.inc({ kind: 'count' });
   const rs = await clickhouse.query({
     query: `SELECT count() AS n FROM ${sqlIdentifier(database)}.${sqlIdentifier(table.table)} WHERE ${table.where(subject)}`,
     format: 'JSONEachRow',
@@ -30,6 +32,7 @@ export async function countRows(
 }
 
 async function unfinishedMutations(clickhouse: ClickHouseClient, database: string, table: string) {
+  privacyClickHouseQueries.inc({ kind: 'poll' });
   const rs = await clickhouse.query({
     query: `SELECT count() AS n FROM system.mutations WHERE database = ${sqlString(database)} AND table = ${sqlString(table)} AND is_done = 0`,
     format: 'JSONEachRow',
@@ -66,6 +69,7 @@ export async function eraseTable(
   const first = await countRows(clickhouse, database, table, subject);
   let remaining = first;
   for (let round = 0; round < MAX_ROUNDS && remaining > 0; round++) {
+    privacyClickHouseMutations.inc({ table: table.table });
     await clickhouse.command({
       query: `ALTER TABLE ${sqlIdentifier(database)}.${sqlIdentifier(table.table)} DELETE WHERE ${table.where(subject)}`,
     });
