@@ -21,6 +21,7 @@ import { deleteSubject } from '../activation/delete-subject';
 import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { compileTenantRules } from '../identity-resolver/main';
 import { carryOutRequest, type PrivacyDeps } from './carry-out-request';
+import { ClickHouseEraser } from './clickhouse-erasure';
 import type { DestinationRetry } from './destination-deletions';
 import { activationQueueState, journeyState, segmentState } from './engine-states';
 import { identityGraphState, resolverOutcomesState } from './identity-graph-state';
@@ -116,6 +117,7 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
       graph: new IdentityGraph(redis),
       clickhouse,
       database,
+      eraser: new ClickHouseEraser(clickhouse, database),
       suppression: new SuppressionList(redis),
       stores: registry.all(),
       tables: PERSONAL_DATA_TABLES,
