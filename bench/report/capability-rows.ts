@@ -159,5 +159,15 @@ function neighbourRows(r: PrivacyBenchResult): Row[] {
       `>= ${fmt(TARGETS.privacyNeighbourRatio, 2)}`,
       met(n.ratio, (v) => v >= TARGETS.privacyNeighbourRatio),
     ],
+    ...(n.cpuPerEventRatio === undefined
+      ? []
+      : [
+          [
+            'neighbour resolver CPU per event during / before and after the deletes',
+            fmt(n.cpuPerEventRatio, 2),
+            '',
+            '',
+          ] as Row,
+        ]),
   ];
 }

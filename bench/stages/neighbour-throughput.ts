@@ -103,6 +103,11 @@ export interface NeighbourResult {
   duringPerSecond: number;
   /** during / baseline. */
   ratio: number;
+  /**
+   * The resolver's CPU per event during the deletes over before and after (windows pooled): above 1
+   * when the deletes make its work dearer (Redis round trips slower, cache misses), not just wait.
+   */
+  cpuPerEventRatio?: number;
 }
 
 interface Sample {
@@ -191,6 +196,10 @@ export function phaseOf(
       : undefined,
   };
 }
+
+/** The resolver's CPU microseconds per event over the windows taken together. */
+const cpuPerEvent = (runs: readonly WindowRun[]): number =>
+  runs.reduce((n, w) => n + w.cpuUs, 0) / runs.reduce((n, w) => n + w.events, 0);
 
 const CPU_NAMES = ['resolver', 'bench', 'clickhouse', 'redis', 'kafka', 'other', 'machine'] as const;
 
@@ -453,6 +462,12 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
         baselinePerSecond: baseline,
         duringPerSecond: during,
         ratio: Math.round((during / baseline) * 1000) / 1000,
+        cpuPerEventRatio:
+          Math.round(
+            (cpuPerEvent(runs.filter((w) => w.label === 'during')) /
+              cpuPerEvent(runs.filter((w) => w.label !== 'during'))) *
+              1000,
+          ) / 1000,
       },
     };
   } finally {

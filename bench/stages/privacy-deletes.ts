@@ -410,7 +410,7 @@ if (require.main === module) {
           );
       if (n !== undefined)
         process.stdout.write(
-          `neighbour tenant resolver events/s: ${n.phases.map((p) => `${p.label} ${p.perSecond} (${p.windows} windows, slowest ${p.slowestPerSecond}, ${p.cpuUsPerEvent} CPU us/event, Redis ${p.redisCpuShare} CPU s/s, ${p.redisScanShare} s/s in SCAN)`).join(', ')}; during / before and after = ${n.ratio.toFixed(2)} (target >= 0.90)\n`,
+          `neighbour tenant resolver events/s: ${n.phases.map((p) => `${p.label} ${p.perSecond} (${p.windows} windows, slowest ${p.slowestPerSecond}, ${p.cpuUsPerEvent} CPU us/event, Redis ${p.redisCpuShare} CPU s/s, ${p.redisScanShare} s/s in SCAN)`).join(', ')}; during / before and after = ${n.ratio.toFixed(2)} (target >= 0.90); resolver CPU per event during / before and after = ${n.cpuPerEventRatio?.toFixed(2)}\n`,
         );
       process.exit(0);
     },

@@ -82,8 +82,11 @@ export interface EraserOptions {
   pollMs?: number;
   /** How long the first request for a table waits for others to join its mutation. */
   gatherMs?: number;
-  /** Subjects in one mutation at most (the statement must stay below max_query_size, 256 KiB). */
-  maxSubjects?: number;
+  /**
+   * Characters of the subjects' conditions in one batch at most: the count query holds each twice,
+   * and must stay below the server's max_query_size (256 KiB). A larger subject goes alone.
+   */
+  maxConditionChars?: number;
   /** Mutations of this process running at once, every table together. */
   maxMutations?: number;
 }
@@ -102,7 +105,7 @@ export class ClickHouseEraser {
   private readonly slots: (() => void)[] = [];
   private readonly pollMs: number;
   private readonly gatherMs: number;
-  private readonly maxSubjects: number;
+  private readonly maxConditionChars: number;
   private readonly maxMutations: number;
 
   constructor(
@@ -112,7 +115,7 @@ export class ClickHouseEraser {
   ) {
     this.pollMs = options.pollMs ?? 250;
     this.gatherMs = options.gatherMs ?? 50;
-    this.maxSubjects = options.maxSubjects ?? 100;
+    this.maxConditionChars = options.maxConditionChars ?? 96 * 1024;
     this.maxMutations = options.maxMutations ?? 1;
   }
 
@@ -139,7 +142,15 @@ export class ClickHouseEraser {
         this.busy.delete(name);
         return;
       }
-      const batch = queue.splice(0, this.maxSubjects);
+      let chars = 0;
+      let take = 0;
+      while (take < queue.length) {
+        const w = queue[take]!;
+        chars += w.request.table.where(w.request.subject).length;
+        if (take > 0 && chars > this.maxConditionChars) break;
+        take++;
+      }
+      const batch = queue.splice(0, take);
       try {
         const results = await this.eraseBatch(batch.map((w) => w.request));
         batch.forEach((w, i) => w.resolve(results[i]!));
