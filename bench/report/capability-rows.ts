@@ -2,7 +2,7 @@
 // beside its target, in the shape of summaryRows, printed by `make bench` after the main table.
 import type { ActivationBenchResult } from '../stages/activation-run';
 import type { JourneyTimersResult } from '../stages/journey-timers';
-import type { PrivacyBenchResult } from '../stages/privacy-deletes';
+import type { ErasureLoad, PrivacyBenchResult } from '../stages/privacy-deletes';
 import type { ProfileApiLoadResult } from '../stages/profile-api-load';
 import { TARGETS } from './targets';
 
@@ -111,7 +111,22 @@ export function privacyRows(r: PrivacyBenchResult): Row[] {
       fmt(TARGETS.privacyDeleteP99Ms),
       met(r.p99Ms, (v) => v <= TARGETS.privacyDeleteP99Ms),
     ],
+    ...(r.clickhouse === undefined ? [] : [clickhouseRow(r.clickhouse)]),
     ...neighbourRows(r),
+  ];
+}
+
+/** The mutations the deletes submitted, the parts they rewrote, the queries around them. */
+function clickhouseRow(c: ErasureLoad): Row {
+  return [
+    `ClickHouse mutations (${Object.entries(c.mutations)
+      .map(([t, m]) => `${t} ${fmt(m)} of ${fmt(c.parts[t] ?? 0)} parts`)
+      .join(
+        ', ',
+      )}; about ${fmt(c.partRewrites)} part rewrites; ${fmt(c.countQueries)} counts, ${fmt(c.polls)} polls)`,
+    fmt(Object.values(c.mutations).reduce((n, m) => n + m, 0)),
+    '',
+    '',
   ];
 }
 
@@ -126,11 +141,33 @@ function neighbourRows(r: PrivacyBenchResult): Row[] {
       '',
       '',
     ]),
+    ...n.phases.flatMap((p): Row[] =>
+      p.cpuShare === undefined
+        ? []
+        : [
+            [
+              `CPU s/s ${p.label} the deletes (resolver ${fmt(p.cpuShare.resolver, 2)}, bench process ${fmt(p.cpuShare.bench, 2)}, ClickHouse ${fmt(p.cpuShare.clickhouse, 2)}, Redis ${fmt(p.cpuShare.redis, 2)}, Kafka ${fmt(p.cpuShare.kafka, 2)}, other ${fmt(p.cpuShare.other, 2)})`,
+              fmt(p.cpuShare.machine, 2),
+              '',
+              '',
+            ],
+          ],
+    ),
     [
       'neighbour throughput during / before and after the deletes',
       fmt(n.ratio, 2),
       `>= ${fmt(TARGETS.privacyNeighbourRatio, 2)}`,
       met(n.ratio, (v) => v >= TARGETS.privacyNeighbourRatio),
     ],
+    ...(n.cpuPerEventRatio === undefined
+      ? []
+      : [
+          [
+            'neighbour resolver CPU per event during / before and after the deletes',
+            fmt(n.cpuPerEventRatio, 2),
+            '',
+            '',
+          ] as Row,
+        ]),
   ];
 }

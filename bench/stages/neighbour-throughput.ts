@@ -37,6 +37,7 @@ import { deleteKeysMatching } from '../../services/common/redis/delete-keys';
 import { createRedis, type Redis } from '../../services/common/redis/redis-client';
 import { tenantPrefix } from '../../services/identity-resolver/redis-keys';
 import type { resolverBenchTopics } from '../resolver-topics';
+import { cpuBetween, cpuSnapshot, type CpuSpent } from './process-cpu';
 import type { ResolverChildSpec } from './resolver-child';
 
 export interface NeighbourWindow {
@@ -59,6 +60,14 @@ export interface NeighbourWindow {
   redisScanSeconds: number;
   /** Redis commands over the whole window (server-wide), the most frequent first. */
   redisCommands: Record<string, number>;
+  /** CPU seconds over the whole window, per process (process-cpu.ts) and of the resolver child. */
+  cpuSeconds?: WindowCpu;
+}
+
+/** Where the CPU went: seconds per process, `machine` all cores together, `other` the rest of it. */
+export interface WindowCpu extends CpuSpent {
+  resolver: number;
+  other: number;
 }
 
 /** The windows of one phase (before, during or after the deletes) taken together. */
@@ -76,6 +85,11 @@ export interface NeighbourPhase {
   /** Seconds Redis spent in SCAN per wall second over the phase's windows. */
   redisScanShare: number;
   redisScans: number;
+  /**
+   * CPU seconds per wall second over the phase's windows, per process (1 = one core busy). `bench`
+   * is the bench process: the load driver in every phase, the privacy service too while it runs.
+   */
+  cpuShare?: WindowCpu;
 }
 
 export interface NeighbourResult {
@@ -89,6 +103,11 @@ export interface NeighbourResult {
   duringPerSecond: number;
   /** during / baseline. */
   ratio: number;
+  /**
+   * The resolver's CPU per event during the deletes over before and after (windows pooled): above 1
+   * when the deletes make its work dearer (Redis round trips slower, cache misses), not just wait.
+   */
+  cpuPerEventRatio?: number;
 }
 
 interface Sample {
@@ -106,6 +125,7 @@ interface WindowRun {
   redisScans: number;
   redisScanSeconds: number;
   redisCommands: Record<string, number>;
+  cpuSeconds: WindowCpu;
 }
 
 /** Committed records per second between the first commit and the last sample at or before `until`. */
@@ -136,6 +156,7 @@ function figuresOf(w: WindowRun, until: number): NeighbourWindow {
     redisScans: w.redisScans,
     redisScanSeconds: w.redisScanSeconds,
     redisCommands: w.redisCommands,
+    cpuSeconds: w.cpuSeconds,
   };
 }
 
@@ -168,8 +189,19 @@ export function phaseOf(
     redisCpuShare: share((w) => w.redisCpuSeconds),
     redisScanShare: share((w) => w.redisScanSeconds),
     redisScans: windows.reduce((n, w) => n + w.redisScans, 0),
+    cpuShare: windows.every((w) => w.cpuSeconds !== undefined)
+      ? (Object.fromEntries(
+          CPU_NAMES.map((name) => [name, share((w) => w.cpuSeconds![name])]),
+        ) as unknown as WindowCpu)
+      : undefined,
   };
 }
+
+/** The resolver's CPU microseconds per event over the windows taken together. */
+const cpuPerEvent = (runs: readonly WindowRun[]): number =>
+  runs.reduce((n, w) => n + w.cpuUs, 0) / runs.reduce((n, w) => n + w.events, 0);
+
+const CPU_NAMES = ['resolver', 'bench', 'clickhouse', 'redis', 'kafka', 'other', 'machine'] as const;
 
 async function redisCpuAndCalls(
   redis: Redis,
@@ -343,6 +375,7 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
       const start = await committed();
       const cpu0 = await child.cpuUs();
       const redis0 = await redisCpuAndCalls(redis);
+      const procs0 = cpuSnapshot();
       const samples: Sample[] = [{ at: Date.now(), done: 0 }];
       const began = samples[0]!.at;
       const sending = producer.send(messages);
@@ -358,6 +391,9 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
       await sending;
       const cpu1 = await child.cpuUs();
       const redis1 = await redisCpuAndCalls(redis);
+      const spent = cpuBetween(procs0, cpuSnapshot());
+      const resolverSeconds = Math.round((cpu1 - cpu0) / 1e4) / 100;
+      const known = resolverSeconds + spent.bench + spent.clickhouse + spent.redis + spent.kafka;
       return {
         label,
         events: messages.length,
@@ -368,6 +404,11 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
         redisScanSeconds: ((redis1.usec.get('scan') ?? 0) - (redis0.usec.get('scan') ?? 0)) / 1e6,
         redisCommands: callsBetween(redis0.calls, redis1.calls),
         redisScans: (redis1.calls.get('scan') ?? 0) - (redis0.calls.get('scan') ?? 0),
+        cpuSeconds: {
+          ...spent,
+          resolver: resolverSeconds,
+          other: Math.round((spent.machine - known) * 100) / 100,
+        },
       };
     };
 
@@ -421,6 +462,12 @@ export async function measureNeighbourThroughput<T extends { lastReceiptAt: numb
         baselinePerSecond: baseline,
         duringPerSecond: during,
         ratio: Math.round((during / baseline) * 1000) / 1000,
+        cpuPerEventRatio:
+          Math.round(
+            (cpuPerEvent(runs.filter((w) => w.label === 'during')) /
+              cpuPerEvent(runs.filter((w) => w.label !== 'during'))) *
+              1000,
+          ) / 1000,
       },
     };
   } finally {

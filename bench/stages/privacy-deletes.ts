@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AvroCodec } from '../../services/common/codec/avro-codec';
-import { sqlIdentifier } from '../../services/common/clickhouse/escape-sql';
+import { createClickHouse, type ClickHouseClient } from '../../services/common/clickhouse/clickhouse-client';
+import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
 import { loadConfig, type Config } from '../../services/common/config';
 import { createKafka } from '../../services/common/kafka/kafka-client';
@@ -26,6 +27,7 @@ import { startClickHouseSink } from '../../services/clickhouse-sink/main';
 import { startIdentityResolver } from '../../services/identity-resolver/main';
 import { formatReceipt } from '../../services/cli/commands/privacy-command';
 import { privacyService } from '../../services/privacy/main';
+import { privacyClickHouseMutations, privacyClickHouseQueries } from '../../services/privacy/privacy-metrics';
 import { openScratch } from './bench-scratch';
 import {
   measureNeighbourThroughput,
@@ -46,6 +48,42 @@ export interface PrivacyBenchResult {
   sample: string;
   /** Another tenant's resolver throughput without and during the deletes. */
   neighbour?: NeighbourResult;
+  /** What the deletes asked of ClickHouse. */
+  clickhouse?: ErasureLoad;
+}
+
+export interface ErasureLoad {
+  /** ALTER TABLE ... DELETE mutations submitted, by table (tables without any left out). */
+  mutations: Record<string, number>;
+  /** Active parts of those tables when the requests were sent. */
+  parts: Record<string, number>;
+  /** Parts rewritten, about: each mutation rewrites every part of its table on 18.16. */
+  partRewrites: number;
+  /** Count queries (rows of subjects) and polls of system.mutations. */
+  countQueries: number;
+  polls: number;
+}
+
+/** The privacy service's erasure counters (privacy-metrics.ts; the service runs in this process). */
+async function erasureCounters(): Promise<{ mutations: Map<string, number>; queries: Map<string, number> }> {
+  const byLabel = (
+    values: { labels: Record<string, string | number | undefined>; value: number }[],
+    label: string,
+  ) => new Map(values.map((v) => [String(v.labels[label]), v.value]));
+  return {
+    mutations: byLabel((await privacyClickHouseMutations.get()).values, 'table'),
+    queries: byLabel((await privacyClickHouseQueries.get()).values, 'kind'),
+  };
+}
+
+async function activeParts(clickhouse: ClickHouseClient, database: string): Promise<Record<string, number>> {
+  const rs = await clickhouse.query({
+    query: `SELECT table, count() AS n FROM system.parts WHERE database = ${sqlString(database)} AND active GROUP BY table`,
+    format: 'JSONEachRow',
+  });
+  return Object.fromEntries(
+    (await rs.json<{ table: string; n: string }>()).map((r) => [r.table, Number(r.n)]),
+  );
 }
 
 const quantile = (sorted: number[], q: number) =>
@@ -90,6 +128,8 @@ export async function measureDeletes(
   try {
     const producer = await createProducer(kafka);
     stops.push(() => producer.disconnect());
+    const clickhouse = createClickHouse(config, space.database);
+    stops.push(() => clickhouse.close());
     const privacy = await privacyService.startWith(config, quiet, {
       topics: {
         inputs: { requests: space.requests },
@@ -138,6 +178,8 @@ export async function measureDeletes(
         }
       },
     });
+    const parts = await activeParts(clickhouse, space.database);
+    const counters0 = await erasureCounters();
     const first = Date.now();
     const messages = await Promise.all(
       requests.map(async (r) => ({
@@ -149,6 +191,13 @@ export async function measureDeletes(
     for (const r of requests) sentAt.set(r.requestId, first);
     await producer.send(messages);
     await Promise.all([all, alongside?.(all)]);
+    const counters1 = await erasureCounters();
+    const mutations: Record<string, number> = {};
+    for (const [table, n] of counters1.mutations) {
+      const d = n - (counters0.mutations.get(table) ?? 0);
+      if (d > 0) mutations[table] = d;
+    }
+    const query = (kind: string) => (counters1.queries.get(kind) ?? 0) - (counters0.queries.get(kind) ?? 0);
     const elapsed = lastReceiptAt - first;
     latencies.sort((a, b) => a - b);
     return {
@@ -160,6 +209,13 @@ export async function measureDeletes(
       sentAt: first,
       lastReceiptAt,
       sample,
+      clickhouse: {
+        mutations,
+        parts: Object.fromEntries(Object.keys(mutations).map((t) => [t, parts[t] ?? 0])),
+        partRewrites: Object.entries(mutations).reduce((n, [t, m]) => n + m * (parts[t] ?? 0), 0),
+        countQueries: query('count'),
+        polls: query('poll'),
+      },
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -335,10 +391,26 @@ if (require.main === module) {
       process.stdout.write(
         `privacy deletes: ${r.subjects} subjects of ${r.people} people: ${r.deletesPerMinute.toFixed(1)} deletes/min, request->receipt p50 ${(r.p50Ms / 1000).toFixed(1)} s, p99 ${(r.p99Ms / 1000).toFixed(1)} s\n`,
       );
+      const c = r.clickhouse;
+      if (c !== undefined)
+        process.stdout.write(
+          `ClickHouse: ${
+            Object.entries(c.mutations)
+              .map(([t, m]) => `${t} ${m} mutations of ${c.parts[t]} parts`)
+              .join(', ') || 'no mutations'
+          }; about ${c.partRewrites} part rewrites; ${c.countQueries} count queries, ${c.polls} polls of system.mutations\n`,
+        );
       const n = r.neighbour;
       if (n !== undefined)
+        for (const p of n.phases)
+          process.stdout.write(
+            `CPU s/s ${p.label}: ${Object.entries(p.cpuShare ?? {})
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}\n`,
+          );
+      if (n !== undefined)
         process.stdout.write(
-          `neighbour tenant resolver events/s: ${n.phases.map((p) => `${p.label} ${p.perSecond} (${p.windows} windows, slowest ${p.slowestPerSecond}, ${p.cpuUsPerEvent} CPU us/event, Redis ${p.redisCpuShare} CPU s/s, ${p.redisScanShare} s/s in SCAN)`).join(', ')}; during / before and after = ${n.ratio.toFixed(2)} (target >= 0.90)\n`,
+          `neighbour tenant resolver events/s: ${n.phases.map((p) => `${p.label} ${p.perSecond} (${p.windows} windows, slowest ${p.slowestPerSecond}, ${p.cpuUsPerEvent} CPU us/event, Redis ${p.redisCpuShare} CPU s/s, ${p.redisScanShare} s/s in SCAN)`).join(', ')}; during / before and after = ${n.ratio.toFixed(2)} (target >= 0.90); resolver CPU per event during / before and after = ${n.cpuPerEventRatio?.toFixed(2)}\n`,
         );
       process.exit(0);
     },

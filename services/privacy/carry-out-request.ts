@@ -2,7 +2,8 @@
 // (request-progress.ts) so a restart resumes and the receipt reports the first run's counts.
 // delete:     hold the subject's identifiers (suppression while erasing) -> every personal state
 //             store -> tombstones on the compacted profile topic -> every personal-data ClickHouse
-//             table (mutation, wait, count again) -> a deletion call to every destination that
+//             table (mutation, wait, count again; with the other requests in hand, one mutation
+//             per table: clickhouse-erasure.ts) -> a deletion call to every destination that
 //             declares supports_deletion (destination-deletions.ts) -> topics that cannot delete
 //             single records, with their horizon -> release the hold -> receipt
 // suppress:   the same, with a suppression that stays until unsuppress
@@ -22,7 +23,7 @@ import type { PrivacyRequestRecord } from '../common/streams/privacy-requests';
 import { normalizeIdentifier } from '../identity-resolver/extract-identifiers';
 import type { IdentityRules } from '../identity-resolver/identity-rules';
 import { writeAccessDocument } from './access-export';
-import { countRows, eraseTable } from './clickhouse-erasure';
+import type { ClickHouseEraser } from './clickhouse-erasure';
 import {
   deleteAtDestinations,
   isUnconfirmedDestination,
@@ -37,6 +38,8 @@ export interface PrivacyDeps extends SubjectSources, DestinationDeletionDeps {
   redis: Redis;
   clickhouse: ClickHouseClient;
   database: string;
+  /** Erases the personal-data tables, the requests handled at the same time together. */
+  eraser: ClickHouseEraser;
   suppression: SuppressionList;
   stores: readonly PersonalStateStore[];
   tables: readonly PersonalDataTable[];
@@ -139,13 +142,13 @@ async function erase(
     const name = `clickhouse:${table.table}`;
     let done = progress.step(name);
     if (done === undefined) {
-      let before = progress.before(name);
-      if (before === undefined) {
+      const erased = await deps.eraser.erase({
+        table,
+        subject,
+        before: progress.before(name),
         // Recorded before the mutation: a restart after it still reports what it removed.
-        before = await countRows(deps.clickhouse, deps.database, table, subject);
-        await progress.saveBefore(name, before);
-      }
-      const erased = await eraseTable(deps.clickhouse, deps.database, table, subject, before);
+        recordBefore: (rows) => progress.saveBefore(name, rows),
+      });
       done = result(name, erased.removed, erased.remaining);
       await progress.saveStep(done);
     }

@@ -198,4 +198,73 @@ describe('privacyRows', () => {
     expect(privacyRows({ ...result, neighbour: { ...neighbour, ratio: 0.89 } })[7]![3]).toBe('no');
     expect(privacyRows({ ...result, neighbour: { ...neighbour, ratio: NaN } })[7]![3]).toBe('no');
   });
+
+  it('adds what the deletes asked of ClickHouse, where the CPU went, and the CPU per event ratio', () => {
+    const cpuShare = {
+      resolver: 0.4,
+      bench: 0.2,
+      clickhouse: 0.8,
+      redis: 0.3,
+      kafka: 0.05,
+      other: 0.2,
+      machine: 1.95,
+    };
+    const rows = privacyRows({
+      people: 100000,
+      subjects: 100,
+      deletesPerMinute: 131.3,
+      p50Ms: 44800,
+      p99Ms: 45700,
+      sentAt: 0,
+      lastReceiptAt: 45700,
+      sample: '',
+      clickhouse: {
+        mutations: { events: 4, identities: 2 },
+        parts: { events: 8, identities: 3 },
+        partRewrites: 38,
+        countQueries: 56,
+        polls: 62,
+      },
+      neighbour: {
+        tenant: 'bench-x-neighbour',
+        eventsPerWindow: 15000,
+        windows: [],
+        phases: [
+          {
+            label: 'during',
+            windows: 12,
+            perSecond: 3483,
+            slowestPerSecond: 1909,
+            cpuUsPerEvent: 134.2,
+            redisCpuShare: 0.34,
+            redisScanShare: 0,
+            redisScans: 0,
+            cpuShare,
+          },
+        ],
+        baselinePerSecond: 3348,
+        duringPerSecond: 3483,
+        ratio: 1.04,
+        cpuPerEventRatio: 0.93,
+      },
+    });
+    expect(rows[4]).toEqual([
+      'ClickHouse mutations (events 4 of 8 parts, identities 2 of 3 parts; about 38 part rewrites; 56 counts, 62 polls)',
+      '6',
+      '',
+      '',
+    ]);
+    expect(rows[6]).toEqual([
+      'CPU s/s during the deletes (resolver 0.40, bench process 0.20, ClickHouse 0.80, Redis 0.30, Kafka 0.05, other 0.20)',
+      '1.95',
+      '',
+      '',
+    ]);
+    expect(rows[8]).toEqual([
+      'neighbour resolver CPU per event during / before and after the deletes',
+      '0.93',
+      '',
+      '',
+    ]);
+  });
 });
