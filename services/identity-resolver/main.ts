@@ -15,7 +15,7 @@ import { PendingOutputs } from './pending-outputs';
 import { createResolverHandler, type ResolverTopics } from './resolver-handler';
 import { OUTPUT_STREAMS, type OutputKind } from './resolver-outputs';
 import { tenantOfKey } from './redis-keys';
-import { reassertSnapshots, type SnapshotGuardDeps } from './snapshot-guard';
+import { lastWrittenPerProfile, reassertSnapshots, type SnapshotGuardDeps } from './snapshot-guard';
 
 export const RESOLVER_GROUP_ID = 'cdp-identity-resolver';
 
@@ -86,7 +86,8 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
       // Retried until it succeeds; the chunk commits only after it.
       // The usual case, no snapshot overtaken, takes one round trip for check and release together.
       afterSend: async (messages) => {
-        const { outcomeKeys, snapshots } = pending.of(messages);
+        const { outcomeKeys, snapshots: written } = pending.of(messages);
+        const snapshots = lastWrittenPerProfile(written);
         if (options.keepOutcomes) {
           await reassertSnapshots(guard, snapshots);
         } else {

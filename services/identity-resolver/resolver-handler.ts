@@ -95,7 +95,7 @@ export function writtenSnapshots(outcome: IdentityOutcome, outputs: ResolverOutp
     .map((o) => ({ tenant, profileId: o.key, version: o.value === null ? null : o.value.version }));
   const firstWritten = outcome.status === 'replayed' && profileId !== null && version !== null;
   if (firstWritten && !written.some((w) => w.profileId === profileId))
-    written.push({ tenant, profileId, version });
+    written.push({ tenant, profileId, version, firstDelivery: true });
   return written;
 }
 

@@ -32,6 +32,30 @@ export interface WrittenSnapshot {
   profileId: string;
   /** null: a tombstone. */
   version: number | null;
+  /**
+   * Written by an earlier delivery of the message, not sent again by this chunk (a replay whose
+   * profile was merged away since: resolver-handler.ts writtenSnapshots).
+   */
+  firstDelivery?: true;
+}
+
+/**
+ * The records of one chunk the guard has to check: per profile, only the last the chunk sent, since
+ * the chunk's compactOutputs (latestPerKey) drops the earlier ones before they are sent, so they
+ * are in no log; checking them would find them behind (a later version of the same chunk exists)
+ * and append the current state once more for nothing. A record of an earlier delivery is kept
+ * unless the chunk sent one of that profile after it. Order kept. Pure.
+ */
+export function lastWrittenPerProfile(written: readonly WrittenSnapshot[]): WrittenSnapshot[] {
+  const id = (w: WrittenSnapshot) => `${w.tenant}\u0000${w.profileId}`;
+  const lastSent = new Map<string, number>();
+  written.forEach((w, i) => {
+    if (w.firstDelivery === undefined) lastSent.set(id(w), i);
+  });
+  return written.filter((w, i) => {
+    const last = lastSent.get(id(w));
+    return last === undefined || last === i || (w.firstDelivery !== undefined && last < i);
+  });
 }
 
 /** What Redis holds for a profile now. */

@@ -234,7 +234,7 @@ describe('writtenSnapshots (what the snapshot guard checks)', () => {
     });
     expect(writtenSnapshots(replay, buildResolverOutputs(event, replay))).toEqual([
       { tenant: 'shop', profileId: 'p-survivor', version: 3 },
-      { tenant: 'shop', profileId: 'p-first', version: 2 },
+      { tenant: 'shop', profileId: 'p-first', version: 2, firstDelivery: true },
     ]);
   });
 

@@ -1,4 +1,5 @@
 import {
+  lastWrittenPerProfile,
   overtakenSnapshots,
   type StoredProfileVersion,
   type WrittenSnapshot,
@@ -49,5 +50,40 @@ describe('overtakenSnapshots', () => {
       { kind: 'snapshot', tenant: t, profileId: 'p1' },
       { kind: 'snapshot', tenant: 'other', profileId: 'p1' },
     ]);
+  });
+});
+
+describe('lastWrittenPerProfile (what a chunk sent, after compactOutputs)', () => {
+  const w = (profileId: string, version: number | null, tenant = t): WrittenSnapshot => ({
+    tenant,
+    profileId,
+    version,
+  });
+  const first = (profileId: string, version: number): WrittenSnapshot => ({
+    ...w(profileId, version),
+    firstDelivery: true,
+  });
+
+  it("keeps each profile's last write only, in order (earlier ones of the chunk were never sent)", () => {
+    expect(lastWrittenPerProfile([w('p1', 3), w('p2', 1), w('p1', 5), w('p2', null), w('p3', 2)])).toEqual([
+      w('p1', 5),
+      w('p2', null),
+      w('p3', 2),
+    ]);
+  });
+
+  it('keeps an out-of-order last write: the chunk sent it, and the guard must find it behind', () => {
+    // Two keys of one profile handled concurrently: offset order (what is sent) is v5 then v4.
+    expect(lastWrittenPerProfile([w('p1', 5), w('p1', 4)])).toEqual([w('p1', 4)]);
+  });
+
+  it("keeps an earlier delivery's record unless the chunk sent a later record of that profile", () => {
+    expect(lastWrittenPerProfile([first('p1', 2), w('p1', 6)])).toEqual([w('p1', 6)]);
+    expect(lastWrittenPerProfile([w('p1', null), first('p1', 2)])).toEqual([w('p1', null), first('p1', 2)]);
+    expect(lastWrittenPerProfile([first('p1', 2), first('p1', 2)])).toEqual([first('p1', 2), first('p1', 2)]);
+  });
+
+  it('tells tenants apart', () => {
+    expect(lastWrittenPerProfile([w('p1', 1, 'a'), w('p1', 2, 'b')])).toHaveLength(2);
   });
 });
