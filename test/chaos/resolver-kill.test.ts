@@ -435,18 +435,33 @@ test('SIGKILLed resolver and killed Redis connections: nothing lost, nothing sen
 
   // Snapshot guard: the profiles topic's last record per profile is what Redis holds.
   const lastSnapshot = new Map<string, Buffer | null>();
-  for (const r of await readAll(resolverTopics.profiles)) lastSnapshot.set(r.key as string, r.value);
+  const profileRecords = await readAll(resolverTopics.profiles);
+  for (const r of profileRecords) lastSnapshot.set(r.key as string, r.value);
+  // A failing profile's records in log order (v<version> or tombstone): where to start looking.
+  const historyOf = async (profileId: string) =>
+    (
+      await Promise.all(
+        profileRecords
+          .filter((r) => r.key === profileId)
+          .map(async (r) => (r.value === null ? 'tombstone' : `v${String((await decode(r.value)).version)}`)),
+      )
+    ).join(' ');
   const snapshotProblems: string[] = [];
   for (const [profileId, profile] of stored) {
     const last = lastSnapshot.get(profileId);
     if (last === undefined) snapshotProblems.push(`${profileId}: no record`);
     else if (profile.mergedInto !== null) {
-      if (last !== null) snapshotProblems.push(`${profileId}: merged away but its last record is a snapshot`);
+      if (last !== null)
+        snapshotProblems.push(
+          `${profileId}: merged away but its last record is a snapshot (records: ${await historyOf(profileId)})`,
+        );
     } else if (last === null) snapshotProblems.push(`${profileId}: live but its last record is a tombstone`);
     else {
       const version = Number((await decode(last)).version);
       if (version !== profile.version)
-        snapshotProblems.push(`${profileId}: topic v${version}, Redis v${profile.version}`);
+        snapshotProblems.push(
+          `${profileId}: topic v${version}, Redis v${profile.version} (records: ${await historyOf(profileId)})`,
+        );
     }
   }
   report('profiles topic last record vs Redis', snapshotProblems);
