@@ -63,6 +63,8 @@ export const configSchema = z.object({
   CDP_TOPIC_MIN_INSYNC_REPLICAS: positiveInt.optional(),
   CDP_KEY_CONCURRENCY: positiveInt.default(32),
   CDP_PARTITIONS_CONCURRENTLY: positiveInt.default(6),
+  // Redis connections the identity resolver spreads its per-event script calls over (see main.ts).
+  CDP_RESOLVER_REDIS_CONNECTIONS: positiveInt.default(3),
   CDP_RETRY_INITIAL_MS: positiveInt.default(200),
   CDP_RETRY_MAX_MS: positiveInt.default(30000),
   // A record failing this many times with an error of unknown cause goes to the DLQ with its stack.

@@ -85,11 +85,26 @@ export class IdentityGraph {
   private readonly restoreScript: LuaScript = loadLuaScript('restore-profile-1.lua');
   private readonly releaseScript: LuaScript = loadLuaScript('release-outcomes-1.lua');
 
+  private nextLane = 0;
+
   constructor(
     private readonly redis: Redis,
     /** Processing time: which dedupe period a message is recorded in (tests move it). */
     private readonly now: () => number = Date.now,
+    /**
+     * More connections to the same Redis for the per-event script calls, taken in turn. ioredis
+     * sends one auto-pipeline per connection and waits for all of its replies before the next, so
+     * on one connection Node and Redis take turns; with several, Redis runs one connection's
+     * batch while Node builds another's. An event's calls stay ordered: each awaits the last.
+     */
+    private readonly resolveLanes: readonly Redis[] = [],
   ) {}
+
+  private resolveConnection(): Redis {
+    const lane = this.nextLane;
+    this.nextLane = (lane + 1) % (this.resolveLanes.length + 1);
+    return lane === 0 ? this.redis : (this.resolveLanes[lane - 1] as Redis);
+  }
 
   /**
    * Applies one event under the tenant's rules. Invalid envelopes come back as a rejection. `at`
@@ -183,7 +198,7 @@ export class IdentityGraph {
     let reply: unknown;
     try {
       reply = await runLuaScript(
-        this.redis,
+        this.resolveConnection(),
         this.resolveScript,
         [identifierIndexKey(tenant), outcomeKeyOfDigest(tenant, digest), ...suppressionKeys(tenant)],
         [payload, digest.subarray(0, 16)],

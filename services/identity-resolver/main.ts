@@ -57,7 +57,12 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
     const redis = resources.add('redis', createRedis(config.CDP_REDIS_URL, 'cdp-identity-resolver'), (r) =>
       r.quit(),
     );
-    const graph = new IdentityGraph(redis);
+    const lanes = Array.from({ length: config.CDP_RESOLVER_REDIS_CONNECTIONS - 1 }, (_, i) =>
+      resources.add(`redis-lane-${i + 1}`, createRedis(config.CDP_REDIS_URL, 'cdp-identity-resolver'), (r) =>
+        r.quit(),
+      ),
+    );
+    const graph = new IdentityGraph(redis, undefined, lanes);
     const pending = new PendingOutputs();
     const handle = createResolverHandler({
       codec,
@@ -102,7 +107,10 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
         }
         pending.release(messages);
       },
-      health: async () => ({ ok: redis.status === 'ready', detail: { redis: redis.status } }),
+      health: async () => ({
+        ok: [redis, ...lanes].every((r) => r.status === 'ready'),
+        detail: { redis: redis.status, lanes: lanes.map((r) => r.status) },
+      }),
     };
   },
 });
