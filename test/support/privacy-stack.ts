@@ -275,6 +275,18 @@ export async function seedHousehold(stack: PrivacyStack): Promise<Household> {
     // Login on the second device: its anonymous profile merges into Ann's.
     ev('ann-4', { type: 'identify', anonymousId: 'ann-laptop', userId: 'u-ann', timestamp: at(4) }),
     ev('ann-5', { type: 'track', event: 'Bought', userId: 'u-ann', timestamp: at(5) }),
+  ]);
+  // Ann signed up with the household email first. Her events and Bob's are on other partitions, so
+  // the resolver may apply them in either order: wait until the email is hers before Bob arrives.
+  const graph = new IdentityGraph(stack.redis);
+  await waitFor("Ann's identify applied", async () =>
+    (await graph.getProfileByIdentifier(tenant, 'user_id:u-ann'))?.identifiers.includes(
+      'email:home@family.example',
+    )
+      ? true
+      : undefined,
+  );
+  await stack.bed.publisher.publish([
     // The neighbour shares the household email but is another user: never merged with Ann.
     ev('bob-1', {
       type: 'identify',
@@ -302,7 +314,6 @@ export async function seedHousehold(stack: PrivacyStack): Promise<Household> {
       ? true
       : undefined,
   );
-  const graph = new IdentityGraph(stack.redis);
   const ann = await graph.getProfileByIdentifier(tenant, 'user_id:u-ann');
   const bob = await graph.getProfileByIdentifier(tenant, 'user_id:u-bob');
   if (ann === null || bob === null) throw new Error('the household did not resolve into two profiles');
