@@ -101,38 +101,21 @@ export function writtenSnapshots(outcome: IdentityOutcome, outputs: ResolverOutp
 }
 
 /**
- * One output's bytes, written as its kind's stream (null stays a tombstone). With a codec that has
- * `recordEncoder`, each kind's synchronous encoder is resolved once (same bytes as encodeRecord)
- * instead of a registry lookup and a promise per record: an event writes three to five records.
+ * One output's bytes, written as its kind's stream (null stays a tombstone), with the codec's
+ * synchronous encoder for the kind's topic: an event writes three to five records.
  */
-function outputEncoder(codec: RecordEncoder, topics: ResolverTopics) {
-  const encoders = new Map<OutputKind, Promise<(record: never) => Buffer>>();
-  const encoderOf = (kind: OutputKind, make: () => Promise<(record: never) => Buffer>) => {
-    let encoder = encoders.get(kind);
-    if (encoder === undefined) {
-      // A failed lookup (registry down) is not kept: the runner's retry asks again.
-      encoder = make().catch((error: unknown) => {
-        encoders.delete(kind);
-        throw error;
-      });
-      encoders.set(kind, encoder);
-    }
-    return encoder;
-  };
-  const recordEncoder = codec.recordEncoder?.bind(codec);
-  return async (output: ResolverOutput): Promise<Buffer | null> => {
-    if (output.value === null) return null;
-    const stream = OUTPUT_STREAMS[output.kind] as AvroStream;
-    const topic = topics[output.kind];
-    if (recordEncoder === undefined) return codec.encodeRecord(stream, output.value, topic);
-    const encode = await encoderOf(output.kind, () => recordEncoder(stream, topic));
-    return encode(output.value as never);
-  };
+async function encodeOutput(
+  codec: RecordEncoder,
+  output: ResolverOutput,
+  topic: string,
+): Promise<Buffer | null> {
+  if (output.value === null) return null;
+  const encode = await codec.recordEncoder(OUTPUT_STREAMS[output.kind] as AvroStream, topic);
+  return encode(output.value);
 }
 
 export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler {
   const now = deps.now ?? (() => new Date());
-  const encodeOutput = outputEncoder(deps.codec, deps.topics);
   return async (message: ConsumedMessage): Promise<OutgoingMessage[]> => {
     const event = await decodeRawEventRecord(deps.codec, message.value);
     assertKeyTenant(message, event.tenant, event.messageId);
@@ -184,7 +167,7 @@ export function createResolverHandler(deps: ResolverHandlerDeps): MessageHandler
         return {
           topic,
           key: output.key,
-          value: await encodeOutput(output),
+          value: await encodeOutput(deps.codec, output, topic),
         };
       }),
     );

@@ -58,6 +58,7 @@ export class AvroCodec {
   private readonly readerTypes = new Map<string, avro.Type>();
   /** `<writer id>:<reader topic>` -> resolver, or null when writer and reader are the same type. */
   private readonly resolvers = new Map<string, AvroResolver | null>();
+  private readonly encoders = new Map<string, Promise<(record: unknown) => Buffer>>();
 
   constructor(
     registryUrl: string,
@@ -99,13 +100,24 @@ export class AvroCodec {
   }
 
   /**
-   * `encodeRecord` for many records: resolves once to a synchronous encoder giving the same bytes
-   * (Confluent framing, the registered schema's avsc type) without a promise per record.
+   * `encodeRecord` for many records: a synchronous encoder giving the same bytes (Confluent
+   * framing, the registered schema's avsc type) without a promise per record. Made once per topic,
+   * like the registration it rests on (a topic has one schema); a failed one is not kept.
    */
-  async recordEncoder<S extends z.ZodType>(
+  recordEncoder<S extends z.ZodType>(
     stream: AvroStream<S>,
     topic: string = stream.topic,
   ): Promise<(record: z.infer<S>) => Buffer> {
+    let encoder = this.encoders.get(topic);
+    if (encoder === undefined) {
+      encoder = this.makeRecordEncoder(stream, topic);
+      encoder.catch(() => this.encoders.delete(topic));
+      this.encoders.set(topic, encoder);
+    }
+    return encoder;
+  }
+
+  private async makeRecordEncoder(stream: AvroStream, topic: string): Promise<(record: unknown) => Buffer> {
     const id = await this.register(topic, stream.schema());
     const type = (await this.registry.getSchema(id)) as unknown as avro.Type;
     const header = Buffer.alloc(5);
@@ -214,4 +226,4 @@ export class AvroCodec {
 /** What a reader of streams needs of the codec (tests pass a fake with this shape). */
 export type RecordDecoder = Pick<AvroCodec, 'decodeRecord'>;
 /** What a writer of streams needs of the codec. */
-export type RecordEncoder = Pick<AvroCodec, 'encodeRecord'> & Partial<Pick<AvroCodec, 'recordEncoder'>>;
+export type RecordEncoder = Pick<AvroCodec, 'encodeRecord' | 'recordEncoder'>;

@@ -67,21 +67,13 @@ export async function toRawEventMessages(
   codec: RecordEncoder,
   topic: string,
 ): Promise<OutgoingMessage[]> {
-  if (codec.recordEncoder !== undefined) {
-    // One await per batch rather than a few promises per event (the same bytes).
-    const encode = await codec.recordEncoder(rawEvents, topic);
-    return events.map((event) => {
-      const record = toRawEventRecord(event);
-      return { topic, key: rawEvents.key(record), value: encode(record) };
-    });
-  }
-  return Promise.all(
-    events.map(async (event) => {
-      const record = toRawEventRecord(event);
-      // Any topic this library writes carries the raw-event schema, whatever its name.
-      return { topic, key: rawEvents.key(record), value: await codec.encodeRecord(rawEvents, record, topic) };
-    }),
-  );
+  // One await per batch rather than a few promises per event (the same bytes). Any topic this
+  // library writes carries the raw-event schema, whatever its name.
+  const encode = await codec.recordEncoder(rawEvents, topic);
+  return events.map((event) => {
+    const record = toRawEventRecord(event);
+    return { topic, key: rawEvents.key(record), value: encode(record) };
+  });
 }
 
 export function createEventProducer(options: EventProducerOptions): EventProducer {

@@ -47,6 +47,8 @@ const codec: RecordDecoder & RecordEncoder = {
   }) as RecordDecoder['decodeRecord'],
   encodeRecord: (async (stream: AvroStream, value: unknown, topic?: string) =>
     Buffer.from(JSON.stringify({ stream: stream.name, topic, value }))) as RecordEncoder['encodeRecord'],
+  recordEncoder: (async (stream: AvroStream, topic?: string) => (value: unknown) =>
+    Buffer.from(JSON.stringify({ stream: stream.name, topic, value }))) as RecordEncoder['recordEncoder'],
 };
 
 function outcome(input: IdentityEventInput): IdentityOutcome {

@@ -7,6 +7,7 @@ import { rawEventSender } from '../../../services/import/raw-event-sender';
 
 const codec: RecordEncoder = {
   encodeRecord: async (_stream, record) => Buffer.from(JSON.stringify(record)),
+  recordEncoder: async () => (record) => Buffer.from(JSON.stringify(record)),
 };
 
 function event(n: number): CdpEvent {
