@@ -5,10 +5,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { OutgoingMessage } from '../common/kafka/producer';
-import type { ImportType } from './column-mapping';
 import { MappingError } from './column-mapping';
-import type { ImportFormat } from './import-file';
-import { newCounters, planFiles, type ImportCounters, type RejectedRow } from './import-pipeline';
+import { newCounters, planFiles, type ImportCounters, type ImportOptions } from './import-pipeline';
 import {
   unpackBatch,
   type Credit,
@@ -18,13 +16,10 @@ import {
 } from './import-worker-protocol';
 import { ImportFileError } from './source-row';
 
-export interface WorkerImportOptions {
-  tenant: string;
-  type?: ImportType;
-  format?: ImportFormat;
-  maps?: readonly string[];
-  maxEventBytes: number;
-  batchSize?: number;
+export interface WorkerImportOptions extends Pick<
+  ImportOptions,
+  'tenant' | 'type' | 'format' | 'maps' | 'maxEventBytes' | 'batchSize' | 'onRejected' | 'counters'
+> {
   /** The schema registry the worker encodes with. */
   registryUrl: string;
   topic: string;
@@ -32,8 +27,6 @@ export interface WorkerImportOptions {
   sink: { addEncoded(messages: OutgoingMessage[]): Promise<void>; flush(): Promise<void> };
   /** Skip the tenant's suppressed subjects, as `cdp import` does (checked by the worker, per batch). */
   suppression?: { redisUrl: string; identity: unknown };
-  onRejected(row: RejectedRow): void | Promise<void>;
-  counters?: ImportCounters;
   /** Chunks (batches or rejected rows) the worker may have posted and this thread not yet taken. */
   maxUnconfirmed?: number;
   /** Hears the worker thread's CPU seconds at the end (the bench reports them). */
