@@ -177,6 +177,7 @@ export class IdentityGraph {
         tombstones: [],
         warnings,
         profile: null,
+        mergedSince: [],
       };
     }
     // Hashed here, where it is cheap; the script keeps 16 bytes of it per message for the window.

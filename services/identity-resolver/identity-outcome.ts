@@ -71,6 +71,18 @@ export interface IdentityOutcome {
   tombstones: Tombstone[];
   warnings: IdentityWarning[];
   profile: ProfileSnapshot | null;
+  /**
+   * replayed or duplicate: the profiles between the one the message was applied to and today's
+   * `profile`, all merged away since, in merge order, each with its last version. An earlier
+   * delivery may have written a snapshot of any of them; empty otherwise.
+   */
+  mergedSince: MergedAway[];
+}
+
+/** A profile merged away after a message was applied to it (IdentityOutcome.mergedSince). */
+export interface MergedAway {
+  profileId: string;
+  version: number;
 }
 
 /** Input the graph cannot take at all (bad tenant, messageId or timestamp): for the DLQ. */
@@ -178,6 +190,13 @@ export function outcomeFromLua(
   const status = text(r.status, 'status');
   if (status === 'suppressed') return { status, tenant: context.tenant, messageId: context.messageId };
   const profile = r.profile === undefined ? null : snapshotFromLua(r.profile);
+  const mergedSince = list(r.mergedSince, 'mergedSince').map((item): MergedAway => {
+    const [profileId, version] = list(item, 'mergedSince entry');
+    return {
+      profileId: text(profileId, 'mergedSince.profileId'),
+      version: num(version, 'mergedSince.version'),
+    };
+  });
   if (status === 'duplicate') {
     return {
       status: 'duplicate',
@@ -196,6 +215,7 @@ export function outcomeFromLua(
       tombstones: [],
       warnings: [],
       profile,
+      mergedSince,
     };
   }
   if (status !== 'resolved' && status !== 'replayed') throw new LuaReplyError(`unexpected status ${status}`);
@@ -258,5 +278,6 @@ export function outcomeFromLua(
       }),
     ],
     profile,
+    mergedSince,
   };
 }

@@ -9,13 +9,13 @@ import { createRedis } from '../common/redis/redis-client';
 import { runAsMain } from '../common/runtime/run-services';
 import { defineStreamProcessor, type RunningProcessor } from '../common/runtime/stream-processor';
 import { loadTenants, type TenantDirectory } from '../common/tenants';
+import { createAfterSend } from './after-send';
 import { IdentityGraph } from './identity-graph';
 import { parseIdentityRules, type IdentityRules } from './identity-rules';
 import { PendingOutputs } from './pending-outputs';
 import { createResolverHandler, type ResolverTopics } from './resolver-handler';
 import { OUTPUT_STREAMS, type OutputKind } from './resolver-outputs';
-import { tenantOfKey } from './redis-keys';
-import { lastWrittenPerProfile, reassertSnapshots, type SnapshotGuardDeps } from './snapshot-guard';
+import type { SnapshotGuardDeps } from './snapshot-guard';
 
 export const RESOLVER_GROUP_ID = 'cdp-identity-resolver';
 
@@ -83,30 +83,7 @@ export const identityResolver = defineStreamProcessor<'raw', keyof ResolverTopic
       handle,
       // A hot profile changes many times per chunk; its compacted topic needs only the last snapshot.
       compactOutputs: (outputs) => latestPerKey(outputs, topics.outputs.profiles),
-      // Outputs acknowledged: first make sure the compacted topic ends with what Redis holds (another
-      // writer may have appended an older version after ours), then release the stored outcomes a
-      // redelivery would have needed. In that order: a crash after the release but before the guard's
-      // appends would leave a redelivery that re-sends (and so re-checks) only the survivor, never a
-      // loser whose older snapshot landed after its tombstone (the crash test finds exactly that).
-      // Retried until it succeeds; the chunk commits only after it.
-      // The usual case, no snapshot overtaken, takes one round trip for check and release together.
-      afterSend: async (messages) => {
-        const { outcomeKeys, snapshots: written } = pending.of(messages);
-        const snapshots = lastWrittenPerProfile(written);
-        if (options.keepOutcomes) {
-          await reassertSnapshots(guard, snapshots);
-        } else {
-          const behind = await graph.releaseOutcomesIfSnapshotsCurrent(snapshots, outcomeKeys);
-          if (behind.size > 0) {
-            await reassertSnapshots(
-              guard,
-              snapshots.filter((w) => behind.has(w.tenant)),
-            );
-            await graph.forgetOutcomes(outcomeKeys.filter((k) => behind.has(tenantOfKey(k))));
-          }
-        }
-        pending.release(messages);
-      },
+      afterSend: createAfterSend({ graph, guard, pending, keepOutcomes: options.keepOutcomes }),
       health: async () => ({
         ok: [redis, ...lanes].every((r) => r.status === 'ready'),
         detail: { redis: redis.status, lanes: lanes.map((r) => r.status) },

@@ -85,18 +85,20 @@ export function assertKeyTenant(message: ConsumedMessage, tenant: string, messag
 
 /**
  * What the snapshot guard checks for one event: the snapshots and tombstones among its outputs, and
- * on a replay whose profile was merged away since, that profile too. Its first delivery wrote a
- * snapshot of it; the replay writes today's survivor instead, so without this a crash between
- * that first send and the guard's tombstone would leave the loser's old snapshot last on the topic.
+ * on a replay or duplicate, every profile merged away since the message was applied to it. An
+ * earlier delivery wrote a snapshot of one of those (each was live once); this one writes today's
+ * survivor instead, so without them a crash between that earlier send and its guard would leave the
+ * loser's old snapshot last on the topic, after the merge's tombstone.
  */
 export function writtenSnapshots(outcome: IdentityOutcome, outputs: ResolverOutput[]): WrittenSnapshot[] {
-  const { tenant, profileId, version } = outcome;
+  const { tenant } = outcome;
   const written: WrittenSnapshot[] = outputs
     .filter((o) => o.kind === 'profiles')
     .map((o) => ({ tenant, profileId: o.key, version: o.value === null ? null : o.value.version }));
-  const firstWritten = outcome.status === 'replayed' && profileId !== null && version !== null;
-  if (firstWritten && !written.some((w) => w.profileId === profileId))
-    written.push({ tenant, profileId, version, firstDelivery: true });
+  for (const { profileId, version } of outcome.mergedSince) {
+    if (!written.some((w) => w.profileId === profileId))
+      written.push({ tenant, profileId, version, earlierDelivery: true });
+  }
   return written;
 }
 

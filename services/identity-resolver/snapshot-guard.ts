@@ -33,10 +33,10 @@ export interface WrittenSnapshot {
   /** null: a tombstone. */
   version: number | null;
   /**
-   * Written by an earlier delivery of the message, not sent again by this chunk (a replay whose
-   * profile was merged away since: resolver-handler.ts writtenSnapshots).
+   * Possibly written by an earlier delivery of the message, not sent again by this chunk (a replay
+   * or duplicate whose profile was merged away since: resolver-handler.ts writtenSnapshots).
    */
-  firstDelivery?: true;
+  earlierDelivery?: true;
 }
 
 /**
@@ -50,11 +50,11 @@ export function lastWrittenPerProfile(written: readonly WrittenSnapshot[]): Writ
   const id = (w: WrittenSnapshot) => `${w.tenant}\u0000${w.profileId}`;
   const lastSent = new Map<string, number>();
   written.forEach((w, i) => {
-    if (w.firstDelivery === undefined) lastSent.set(id(w), i);
+    if (w.earlierDelivery === undefined) lastSent.set(id(w), i);
   });
   return written.filter((w, i) => {
     const last = lastSent.get(id(w));
-    return last === undefined || last === i || (w.firstDelivery !== undefined && last < i);
+    return last === undefined || last === i || (w.earlierDelivery !== undefined && last < i);
   });
 }
 

@@ -5,6 +5,7 @@
 // everything the Lua script does is written again here, the simple way.
 import type { IdentityWarningCode, RefusedIdentifier } from '../../services/identity-resolver/identity-event';
 import type {
+  MergedAway,
   ProfileSnapshot,
   Tombstone,
   TraitChange,
@@ -47,6 +48,8 @@ export interface ModelOutcome {
   /** Code and subject (identifier, else trait) of each warning. */
   warningCodes: [IdentityWarningCode, string | null][];
   profile: ProfileSnapshot | null;
+  /** replayed or duplicate: the profiles between the one applied to and today's, merged away since. */
+  mergedSince: MergedAway[];
 }
 
 function typeOf(identifier: string): string {
@@ -76,7 +79,7 @@ export class IdentityReferenceModel {
   private readonly joined = new Map<string, string>();
   private readonly messages = new Map<string, string>();
   /** Outcomes of applied messages whose outputs are not acknowledged yet. */
-  private readonly stored = new Map<string, Omit<ModelOutcome, 'status' | 'profile'>>();
+  private readonly stored = new Map<string, Omit<ModelOutcome, 'status' | 'profile' | 'mergedSince'>>();
 
   constructor(private readonly rules: IdentityRules) {}
 
@@ -107,6 +110,17 @@ export class IdentityReferenceModel {
     for (const messageId of messageIds) this.stored.delete(messageId);
   }
 
+  /** The merged-away profiles from `profileId` to its live one, in merge order. */
+  private mergedChain(profileId: string): MergedAway[] {
+    const chain: MergedAway[] = [];
+    let profile = this.profiles.get(profileId);
+    while (profile !== undefined && profile.mergedInto !== null) {
+      chain.push({ profileId: profile.id, version: profile.version });
+      profile = this.profiles.get(profile.mergedInto);
+    }
+    return chain;
+  }
+
   apply(request: ResolutionRequest): ModelOutcome {
     const rules = this.rules;
     const empty = {
@@ -117,6 +131,7 @@ export class IdentityReferenceModel {
       identifiersAdded: [],
       traitsChanged: [],
       tombstones: [],
+      mergedSince: [],
     };
     if (request.identifiers.length === 0) {
       return {
@@ -131,7 +146,12 @@ export class IdentityReferenceModel {
     const kept = this.stored.get(request.messageId);
     if (kept !== undefined) {
       const root = this.find(kept.profileId!);
-      return { ...kept, status: 'replayed', profile: root === null ? null : this.snapshot(root) };
+      return {
+        ...kept,
+        status: 'replayed',
+        profile: root === null ? null : this.snapshot(root),
+        mergedSince: this.mergedChain(kept.profileId!),
+      };
     }
     const seen = this.messages.get(request.messageId);
     if (seen !== undefined) {
@@ -143,6 +163,7 @@ export class IdentityReferenceModel {
         identifiersRefused: [],
         warningCodes: [],
         profile: root === null ? null : this.snapshot(root),
+        mergedSince: this.mergedChain(seen),
       };
     }
 
@@ -285,7 +306,7 @@ export class IdentityReferenceModel {
       warningCodes,
     };
     this.stored.set(request.messageId, outcome);
-    return { ...outcome, status: 'resolved', profile: this.snapshot(target) };
+    return { ...outcome, status: 'resolved', profile: this.snapshot(target), mergedSince: [] };
   }
 
   /** No two profiles with a user_id, and no type over its limit unless it does not grow. */

@@ -38,9 +38,14 @@
     { status = "suppressed" }  an identifier is suppressed or held by a delete in progress: the
         event is dropped before the graph (checked first, as the collector does, so even a replay
         of a message applied before the suppression re-sends nothing of it);
-    { status = "replayed", outcome = <stored outcome>, profile? }  the message was applied and its
-        outputs are not yet acknowledged (KEYS[2] exists): the caller re-sends them as they were;
-    { status = "duplicate", profile? }  applied, outputs acknowledged (or the outcome expired);
+    { status = "replayed", outcome = <stored outcome>, profile?, mergedSince? }  the message was
+        applied and its outputs are not yet acknowledged (KEYS[2] exists): the caller re-sends
+        them as they were;
+    { status = "duplicate", profile?, mergedSince? }  applied, outputs acknowledged (or the
+        outcome expired);
+  mergedSince: [[profileId, version], ...], the profiles between the one the message was applied
+  to and today's live one, all merged away since (includes/profile-state.lua mergedChain); absent
+  when there are none.
     { status = "resolved", outcome = <outcome>, profile }.
   An outcome is { profileId, version, at, created, changed, mergedFrom, added, refused,
   traitsChanged, tombstones = [{ profileId, mergedInto, version, moved }], warnings }: everything
@@ -69,12 +74,17 @@ if held and #held > 0 and redis.call('EXISTS', KEYS[3], KEYS[4]) > 0 then
 end
 
 -- Applied, outputs not yet acknowledged: the stored outcome, byte for byte, and today's profile.
+local function mergedSinceJson(profileId)
+  local chain = mergedChain(prefix, profileId)
+  return #chain > 0 and (',"mergedSince":' .. cjson.encode(chain)) or ''
+end
+
 local stored = redis.call('GET', outcomeKey)
 if stored then
   local storedProfileId = cjson.decode(stored).profileId
   local current = loadLiveProfile(prefix, storedProfileId)
   local snapshot = current and (',"profile":' .. cjson.encode(profileSnapshot(current))) or ''
-  return '{"status":"replayed","outcome":' .. stored .. snapshot .. '}'
+  return '{"status":"replayed","outcome":' .. stored .. snapshot .. mergedSinceJson(storedProfileId) .. '}'
 end
 
 local slot = dedupeSlot(prefix, ARGV[2], req.bucket, req.now, req.windowMs)
@@ -83,8 +93,8 @@ local slot = dedupeSlot(prefix, ARGV[2], req.bucket, req.now, req.windowMs)
 local seen = seenProfileId(slot)
 if seen then
   local current = loadLiveProfile(prefix, seen)
-  if current then return cjson.encode({ status = 'duplicate', profile = profileSnapshot(current) }) end
-  return cjson.encode({ status = 'duplicate' })
+  local profile = current and (',"profile":' .. cjson.encode(profileSnapshot(current))) or ''
+  return '{"status":"duplicate"' .. profile .. mergedSinceJson(seen) .. '}'
 end
 
 -- Look up every identifier once; profiles are loaded once each.

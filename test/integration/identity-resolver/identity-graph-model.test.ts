@@ -158,6 +158,7 @@ function comparable(outcome: IdentityOutcome): ModelOutcome {
     tombstones: outcome.tombstones,
     warningCodes: outcome.warnings.map((w) => [w.code, w.identifier ?? w.trait ?? null]),
     profile: outcome.profile,
+    mergedSince: outcome.mergedSince,
   };
 }
 

@@ -78,6 +78,7 @@ function outcome(input: IdentityEventInput): IdentityOutcome {
       lastSeen: '2024-05-01T10:00:00.000Z',
       mergedFrom: [],
     },
+    mergedSince: [],
   };
 }
 

@@ -71,6 +71,7 @@ function outcome(overrides: Partial<IdentityOutcome> = {}): IdentityOutcome {
     ],
     warnings: [{ code: 'blocked_value', message: 'anonymous is blocked', identifier: 'anonymous' }],
     profile,
+    mergedSince: [],
     ...overrides,
   };
 }
@@ -222,23 +223,45 @@ describe('writtenSnapshots (what the snapshot guard checks)', () => {
     ]);
   });
 
-  it('also names the profile a replay first wrote when it has been merged away since', () => {
-    // First delivery wrote p-first at version 2; p-first was merged into p-survivor since, so the
-    // replay writes the survivor. The guard must still see p-first (and tombstone it).
+  it('also names each profile a replay was applied to that has been merged away since', () => {
+    // Applied to p-first at version 2; p-first merged into p-mid, p-mid into p-survivor since: an
+    // earlier delivery wrote a snapshot of one of them, this one writes the survivor. The guard
+    // must still see both (and tombstone them).
     const replay = outcome({
       status: 'replayed',
       duplicate: true,
       profileId: 'p-first',
       version: 2,
       tombstones: [],
+      mergedSince: [
+        { profileId: 'p-first', version: 2 },
+        { profileId: 'p-mid', version: 4 },
+      ],
     });
     expect(writtenSnapshots(replay, buildResolverOutputs(event, replay))).toEqual([
       { tenant: 'shop', profileId: 'p-survivor', version: 3 },
-      { tenant: 'shop', profileId: 'p-first', version: 2, firstDelivery: true },
+      { tenant: 'shop', profileId: 'p-first', version: 2, earlierDelivery: true },
+      { tenant: 'shop', profileId: 'p-mid', version: 4, earlierDelivery: true },
     ]);
   });
 
-  it('adds nothing for a replay of a profile that is still live, nor for a duplicate', () => {
+  it('names them for a duplicate too: its outcome was released, but a later delivery sent a snapshot', () => {
+    const duplicate = outcome({
+      status: 'duplicate',
+      duplicate: true,
+      profileId: 'p-survivor',
+      version: null,
+      changed: false,
+      tombstones: [],
+      mergedSince: [{ profileId: 'p-first', version: 1 }],
+    });
+    expect(writtenSnapshots(duplicate, buildResolverOutputs(event, duplicate))).toEqual([
+      { tenant: 'shop', profileId: 'p-survivor', version: 3 },
+      { tenant: 'shop', profileId: 'p-first', version: 1, earlierDelivery: true },
+    ]);
+  });
+
+  it('adds nothing when nothing was merged away since', () => {
     const live = outcome({ status: 'replayed', duplicate: true, tombstones: [] });
     expect(writtenSnapshots(live, buildResolverOutputs(event, live)).map((w) => w.profileId)).toEqual([
       'p-survivor',
@@ -246,7 +269,7 @@ describe('writtenSnapshots (what the snapshot guard checks)', () => {
     const duplicate = outcome({
       status: 'duplicate',
       duplicate: true,
-      profileId: 'p-first',
+      profileId: 'p-survivor',
       version: null,
       tombstones: [],
     });

@@ -61,7 +61,7 @@ describe('lastWrittenPerProfile (what a chunk sent, after compactOutputs)', () =
   });
   const first = (profileId: string, version: number): WrittenSnapshot => ({
     ...w(profileId, version),
-    firstDelivery: true,
+    earlierDelivery: true,
   });
 
   it("keeps each profile's last write only, in order (earlier ones of the chunk were never sent)", () => {

@@ -60,6 +60,21 @@ local function loadLiveProfile(prefix, profileId)
   return p
 end
 
+-- The merged-away profiles from profileId to its live profile, in merge order, as
+-- [[id, version], ...]: empty when profileId is live. An earlier delivery of a message may have
+-- written a snapshot of any of them (each was live once), so a redelivery names them to the
+-- snapshot guard, which makes sure each one's last record is a tombstone.
+local function mergedChain(prefix, profileId)
+  local chain, id = {}, profileId
+  while true do
+    local state = redis.call('HMGET', profileKeyOf(prefix, id), 'v', 'into')
+    if not state[2] then return chain end
+    chain[#chain + 1] = { id, tonumber(state[1]) or 0 }
+    if #chain > 100000 then error('merged_into cycle at profile ' .. profileId) end
+    id = state[2]
+  end
+end
+
 local function profileSnapshot(p)
   return { profileId = p.id, version = p.v, firstSeen = p.fs, lastSeen = p.ls, identifiers = p.ids,
            traits = p.traits, mergedFrom = p.mf }
