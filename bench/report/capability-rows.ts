@@ -123,7 +123,7 @@ function clickhouseRow(c: ErasureLoad): Row {
       .map(([t, m]) => `${t} ${fmt(m)} of ${fmt(c.parts[t] ?? 0)} parts`)
       .join(
         ', ',
-      )}; about ${fmt(c.partRewrites)} part rewrites; ${fmt(c.countQueries)} counts, ${fmt(c.polls)} polls)`,
+      )}; about ${fmt(c.partRewrites)} part rewrites; ${fmt(c.lookups)} look-ups, ${fmt(c.countQueries)} counts, ${fmt(c.polls)} polls)`,
     fmt(Object.values(c.mutations).reduce((n, m) => n + m, 0)),
     '',
     '',

@@ -59,7 +59,8 @@ export interface ErasureLoad {
   parts: Record<string, number>;
   /** Parts rewritten, about: each mutation rewrites every part of its table on 18.16. */
   partRewrites: number;
-  /** Count queries (rows of subjects) and polls of system.mutations. */
+  /** Batched look-ups of the subjects, count queries (rows of subjects) and polls of system.mutations. */
+  lookups: number;
   countQueries: number;
   polls: number;
 }
@@ -213,6 +214,7 @@ export async function measureDeletes(
         mutations,
         parts: Object.fromEntries(Object.keys(mutations).map((t) => [t, parts[t] ?? 0])),
         partRewrites: Object.entries(mutations).reduce((n, [t, m]) => n + m * (parts[t] ?? 0), 0),
+        lookups: query('lookup'),
         countQueries: query('count'),
         polls: query('poll'),
       },
@@ -398,7 +400,7 @@ if (require.main === module) {
             Object.entries(c.mutations)
               .map(([t, m]) => `${t} ${m} mutations of ${c.parts[t]} parts`)
               .join(', ') || 'no mutations'
-          }; about ${c.partRewrites} part rewrites; ${c.countQueries} count queries, ${c.polls} polls of system.mutations\n`,
+          }; about ${c.partRewrites} part rewrites; ${c.lookups} subject look-ups, ${c.countQueries} count queries, ${c.polls} polls of system.mutations\n`,
         );
       const n = r.neighbour;
       if (n !== undefined)

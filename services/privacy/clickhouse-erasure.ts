@@ -6,13 +6,14 @@
 // A mutation on 18.16 rewrites every part of its table, however few rows it deletes: its cost grows
 // with the table, not with the subject, and other tenants share the server. So the requests handled
 // at the same time are erased together (`ClickHouseEraser`): the subjects waiting for a table are
-// counted in one query (a countIf per subject), deleted by one mutation (their conditions OR-ed) and
-// counted again in one query; a table where none of them has rows gets no mutation at all; and at
+// counted in one query (a countIf per subject, over the rows of any of them), deleted by one
+// mutation (one condition over the union of their keys: personal-data-tables.ts whereAnySubject)
+// and counted again in one query; a table where none of them has rows gets no mutation at all; and at
 // most `maxMutations` mutations of this process run at once. Each request still gets its own
 // counts, as if erased alone.
 import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
-import type { PersonalDataTable, SubjectKeys } from './personal-data-tables';
+import { whereAnySubject, type PersonalDataTable, type SubjectKeys } from './personal-data-tables';
 import { privacyClickHouseMutations, privacyClickHouseQueries } from './privacy-metrics';
 
 export interface TableErasure {
@@ -32,16 +33,15 @@ export async function countEach(
 ): Promise<number[]> {
   if (subjects.length === 0) return [];
   privacyClickHouseQueries.inc({ kind: 'count' });
-  const conditions = subjects.map((s) => table.where(s));
+  // Each countIf tests only the rows the one-set-per-list WHERE let through: the subjects' own.
+  const counts = subjects.map((s, i) => `countIf(${table.where(s)}) AS n${i}`);
   const rs = await clickhouse.query({
-    query: `SELECT ${conditions.map((c, i) => `countIf(${c}) AS n${i}`).join(', ')} FROM ${sqlIdentifier(database)}.${sqlIdentifier(table.table)} WHERE ${anyOf(conditions)}`,
+    query: `SELECT ${counts.join(', ')} FROM ${sqlIdentifier(database)}.${sqlIdentifier(table.table)} WHERE ${whereAnySubject(table, subjects)}`,
     format: 'JSONEachRow',
   });
   const row = (await rs.json<Record<string, string | number>>())[0] ?? {};
   return subjects.map((_, i) => Number(row[`n${i}`] ?? 0));
 }
-
-const anyOf = (conditions: readonly string[]): string => conditions.map((c) => `(${c})`).join(' OR ');
 
 async function unfinishedMutations(clickhouse: ClickHouseClient, database: string, table: string) {
   privacyClickHouseQueries.inc({ kind: 'poll' });
@@ -83,8 +83,9 @@ export interface EraserOptions {
   /** How long the first request for a table waits for others to join its mutation. */
   gatherMs?: number;
   /**
-   * Characters of the subjects' conditions in one batch at most: the count query holds each twice,
-   * and must stay below the server's max_query_size (256 KiB). A larger subject goes alone.
+   * Characters of the subjects' conditions in one batch at most: the count query holds each once
+   * and their union once, and must stay below the server's max_query_size (256 KiB). A larger
+   * subject goes alone.
    */
   maxConditionChars?: number;
   /** Mutations of this process running at once, every table together. */
@@ -172,11 +173,14 @@ export class ClickHouseEraser {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const left = remaining.flatMap((n, i) => (n > 0 ? [i] : []));
       if (left.length === 0) break;
-      const conditions = left.map((i) => table.where(subjects[i]!));
+      const condition = whereAnySubject(
+        table,
+        left.map((i) => subjects[i]!),
+      );
       await this.oneMutationAtATime(async () => {
         privacyClickHouseMutations.inc({ table: table.table });
         await this.clickhouse.command({
-          query: `ALTER TABLE ${sqlIdentifier(this.database)}.${sqlIdentifier(table.table)} DELETE WHERE ${anyOf(conditions)}`,
+          query: `ALTER TABLE ${sqlIdentifier(this.database)}.${sqlIdentifier(table.table)} DELETE WHERE ${condition}`,
         });
         await waitForMutations(this.clickhouse, this.database, table.table, this.pollMs);
       });

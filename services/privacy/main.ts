@@ -22,6 +22,7 @@ import { IdentityGraph } from '../identity-resolver/identity-graph';
 import { compileTenantRules } from '../identity-resolver/main';
 import { carryOutRequest, type PrivacyDeps } from './carry-out-request';
 import { ClickHouseEraser } from './clickhouse-erasure';
+import { SubjectLookups } from './subject-lookups';
 import type { DestinationRetry } from './destination-deletions';
 import { activationQueueState, journeyState, segmentState } from './engine-states';
 import { identityGraphState, resolverOutcomesState } from './identity-graph-state';
@@ -120,6 +121,7 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
       clickhouse,
       database,
       eraser: new ClickHouseEraser(clickhouse, database),
+      lookups: new SubjectLookups(clickhouse, database),
       suppression: new SuppressionList(redis),
       stores: registry.all(),
       tables: PERSONAL_DATA_TABLES,

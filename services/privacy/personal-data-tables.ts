@@ -18,7 +18,12 @@ export interface PersonalDataTable {
   table: string;
   /** Columns the condition reads (documentation and the access export's ordering). */
   columns: readonly string[];
-  /** SQL condition selecting the subject's rows; always restricted to the tenant. */
+  /**
+   * SQL condition selecting the subject's rows; always restricted to the tenant. It must be
+   * `tenant = T AND` memberships in the subject's lists (or-ed, and-ed with fixed tests): then a
+   * subject whose lists are the union of several subjects' of one tenant selects exactly the rows of
+   * any of them, which `whereAnySubject` relies on.
+   */
   where(subject: SubjectKeys): string;
   /** Column the access export orders rows by. */
   orderBy?: string;
@@ -91,6 +96,27 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Readonly<Record<string, string>> = {
   schema_migrations: 'migration bookkeeping',
   events_resolved: 'a view over events and profile_overrides; holds no rows of its own',
 };
+
+/**
+ * One condition for the rows of any of `subjects`: per tenant, the table's condition over the union
+ * of their lists, or-ed across tenants. Equal to or-ing each subject's condition (checked per table
+ * on the real server), but ClickHouse evaluates every branch of an OR on every row, so a count or
+ * mutation for 100 subjects would test 100 conditions per row; this tests one set per list.
+ */
+export function whereAnySubject(table: PersonalDataTable, subjects: readonly SubjectKeys[]): string {
+  const byTenant = new Map<string, { profileIds: Set<string>; identifiers: Set<string> }>();
+  for (const s of subjects) {
+    let keys = byTenant.get(s.tenant);
+    if (keys === undefined)
+      byTenant.set(s.tenant, (keys = { profileIds: new Set(), identifiers: new Set() }));
+    for (const id of s.profileIds) keys.profileIds.add(id);
+    for (const id of s.identifiers) keys.identifiers.add(id);
+  }
+  const conditions = [...byTenant].map(([tenant, keys]) =>
+    table.where({ tenant, profileIds: [...keys.profileIds], identifiers: [...keys.identifiers] }),
+  );
+  return conditions.length === 1 ? conditions[0]! : conditions.map((c) => `(${c})`).join(' OR ');
+}
 
 export function personalDataTable(name: string): PersonalDataTable | undefined {
   return PERSONAL_DATA_TABLES.find((t) => t.table === name);

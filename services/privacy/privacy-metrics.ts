@@ -12,7 +12,7 @@ export const privacyClickHouseMutations = new Counter({
 
 export const privacyClickHouseQueries = new Counter({
   name: 'cdp_privacy_clickhouse_queries_total',
-  help: 'Queries of the privacy erasure, by kind (count: rows of subjects; poll: system.mutations).',
+  help: "Queries of the privacy service, by kind (lookup: a batch of subjects' merged profiles or identifiers; count: rows of subjects; poll: system.mutations).",
   labelNames: ['kind'] as const,
   registers: [registry],
 });

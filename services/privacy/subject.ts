@@ -6,13 +6,12 @@ import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
 import type { IdentityGraph } from '../identity-resolver/identity-graph';
 import type { SubjectKeys } from './personal-data-tables';
+import type { SubjectLookups } from './subject-lookups';
 
 export interface Subject extends SubjectKeys {
   /** The live profile (first of profileIds). */
   profileId: string;
 }
-
-const inList = (values: readonly string[]) => `(${values.map(sqlString).join(', ')})`;
 
 async function rows<T>(clickhouse: ClickHouseClient, query: string): Promise<T[]> {
   const rs = await clickhouse.query({ query, format: 'JSONEachRow' });
@@ -23,6 +22,8 @@ export interface SubjectSources {
   graph: Pick<IdentityGraph, 'getProfileByIdentifier' | 'getProfile'>;
   clickhouse: ClickHouseClient;
   database: string;
+  /** The look-ups every request makes, batched across the requests carried out at once. */
+  lookups: SubjectLookups;
 }
 
 /** How a request names its subject: a normalized `type:value`, or a profile id. */
@@ -72,23 +73,10 @@ export async function findSubject(
     profileIds.add(owned);
   }
 
-  // Overrides are flat (every merged-away id points at the root), so one query finds them all.
-  const merged = await rows<{ old_profile_id: string }>(
-    sources.clickhouse,
-    `SELECT old_profile_id FROM ${db}.profile_overrides FINAL WHERE tenant = ${t} AND override_profile_id = ${sqlString(root)}`,
-  );
-  for (const m of merged) profileIds.add(m.old_profile_id);
+  // Overrides are flat (every merged-away id points at the root), so one look-up finds them all.
+  for (const old of await sources.lookups.mergedInto(tenant, root)) profileIds.add(old);
   const ids = [...profileIds];
-  const held = await rows<{ identifier: string }>(
-    sources.clickhouse,
-    `SELECT identifier FROM ${db}.identities FINAL WHERE tenant = ${t} AND profile_id IN ${inList(ids)}`,
-  );
-  for (const h of held) identifiers.add(h.identifier);
-  const snapshots = await rows<{ identifiers: string[] }>(
-    sources.clickhouse,
-    `SELECT identifiers FROM ${db}.profiles FINAL WHERE tenant = ${t} AND profile_id IN ${inList(ids)}`,
-  );
-  for (const s of snapshots) for (const i of s.identifiers) identifiers.add(i);
+  for (const i of await sources.lookups.identifiersOf(tenant, ids)) identifiers.add(i);
 
   return {
     tenant,

@@ -222,6 +222,7 @@ describe('privacyRows', () => {
         mutations: { events: 4, identities: 2 },
         parts: { events: 8, identities: 3 },
         partRewrites: 38,
+        lookups: 4,
         countQueries: 56,
         polls: 62,
       },
@@ -249,7 +250,7 @@ describe('privacyRows', () => {
       },
     });
     expect(rows[4]).toEqual([
-      'ClickHouse mutations (events 4 of 8 parts, identities 2 of 3 parts; about 38 part rewrites; 56 counts, 62 polls)',
+      'ClickHouse mutations (events 4 of 8 parts, identities 2 of 3 parts; about 38 part rewrites; 4 look-ups, 56 counts, 62 polls)',
       '6',
       '',
       '',
