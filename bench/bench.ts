@@ -358,6 +358,10 @@ async function runStages(
       `bench: --- cdp import of a ${options.importRows.toLocaleString('en-US')}-row CSV ---\n`,
     );
     importRate = await runImportRate(config, { rows: options.importRows });
+    const c = importRate.machine_cpu;
+    process.stderr.write(
+      `bench: import: ${importRate.rows_per_s.toLocaleString('en-US')} rows/s over ${importRate.seconds} s; CPU s: this process ${c.bench}, Kafka ${c.kafka}, ClickHouse ${c.clickhouse}, Redis ${c.redis}, other ${c.other}\n`,
+    );
   }
   let segments: SegmentBenchResult | null = null;
   if (options.segments) {

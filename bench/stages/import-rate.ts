@@ -4,7 +4,9 @@
 // acknowledged, from the start of the import (file hash pass included) to the last ack. cpu_s is
 // this process's CPU time over the import (user + system, every thread), main_thread_cpu_s the
 // part of the thread that sends to Kafka, worker_thread_cpu_s the import worker's (the rest is
-// libuv's and V8's helper threads).
+// libuv's and V8's helper threads). `machine_cpu` says where the machine's CPU went over the
+// import (bench-process, Kafka, ClickHouse, Redis, other: process-cpu.ts), so a run slowed by
+// other work (a previous stage's merges, say) shows it.
 // As `cdp import` runs it: a worker thread reads, maps, checks and encodes, record batches are not
 // compressed; `--compression gzip` and `--one-thread` measure the alternatives.
 //
@@ -32,6 +34,7 @@ import {
 } from '../../services/import/import-compression';
 import { runImportInWorker } from '../../services/import/import-in-worker';
 import { rawEventSender } from '../../services/import/raw-event-sender';
+import { cpuBetween, cpuSnapshot } from './process-cpu';
 
 export interface ImportRateResult {
   rows: number;
@@ -45,6 +48,8 @@ export interface ImportRateResult {
   worker_thread_cpu_s: number | null;
   compression: ImportCompression;
   threads: 1 | 2;
+  /** CPU seconds over the import: this process, the stack's servers, the rest of the machine. */
+  machine_cpu: { bench: number; kafka: number; clickhouse: number; redis: number; other: number };
 }
 
 export interface ImportRateOptions {
@@ -105,6 +110,7 @@ export async function runImportRate(config: Config, options: ImportRateOptions):
       },
     });
     process.stderr.write(`bench: importing to ${topic}\n`);
+    const machineBefore = cpuSnapshot();
     const cpuBefore = process.cpuUsage();
     const threadCpuBefore = process.threadCpuUsage();
     let workerCpu: number | null = null;
@@ -136,6 +142,7 @@ export async function runImportRate(config: Config, options: ImportRateOptions):
         counters,
       });
     const seconds = (Date.now() - counters.startedAt) / 1000;
+    const spent = cpuBetween(machineBefore, cpuSnapshot());
     const cpu = process.cpuUsage(cpuBefore);
     const threadCpu = process.threadCpuUsage(threadCpuBefore);
     return {
@@ -149,6 +156,15 @@ export async function runImportRate(config: Config, options: ImportRateOptions):
       worker_thread_cpu_s: workerCpu === null ? null : Math.round(workerCpu * 10) / 10,
       compression,
       threads: options.oneThread === true ? 1 : 2,
+      machine_cpu: {
+        bench: spent.bench,
+        kafka: spent.kafka,
+        clickhouse: spent.clickhouse,
+        redis: spent.redis,
+        other:
+          Math.round((spent.machine - spent.bench - spent.kafka - spent.clickhouse - spent.redis) * 100) /
+          100,
+      },
     };
   } finally {
     redis.disconnect();
