@@ -65,6 +65,8 @@ export const configSchema = z.object({
   CDP_PARTITIONS_CONCURRENTLY: positiveInt.default(6),
   // Redis connections the identity resolver spreads its per-event script calls over (see main.ts).
   CDP_RESOLVER_REDIS_CONNECTIONS: positiveInt.default(3),
+  // Share of the time the privacy service's ClickHouse mutations may run (privacy/mutation-pacer.ts).
+  CDP_PRIVACY_MUTATION_DUTY: z.coerce.number().gt(0).lte(1).default(0.2),
   CDP_RETRY_INITIAL_MS: positiveInt.default(200),
   CDP_RETRY_MAX_MS: positiveInt.default(30000),
   // A record failing this many times with an error of unknown cause goes to the DLQ with its stack.

@@ -8,12 +8,13 @@
 // at the same time are erased together (`ClickHouseEraser`): the subjects waiting for a table are
 // counted in one query (a countIf per subject, over the rows of any of them), deleted by one
 // mutation (one condition over the union of their keys: personal-data-tables.ts whereAnySubject)
-// and counted again in one query; a table where none of them has rows gets no mutation at all; and at
-// most `maxMutations` mutations of this process run at once. Each request still gets its own
-// counts, as if erased alone.
+// and counted again in one query; a table where none of them has rows gets no mutation at all; at
+// most `maxMutations` mutations of this process run at once, and they run at most `mutationDuty` of
+// the time (mutation-pacer.ts). Each request still gets its own counts, as if erased alone.
 import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
 import { whereAnySubject, type PersonalDataTable, type SubjectKeys } from './personal-data-tables';
+import { MutationPacer, type PacerClock } from './mutation-pacer';
 import { privacyClickHouseMutations, privacyClickHouseQueries } from './privacy-metrics';
 
 export interface TableErasure {
@@ -90,6 +91,10 @@ export interface EraserOptions {
   maxConditionChars?: number;
   /** Mutations of this process running at once, every table together. */
   maxMutations?: number;
+  /** Share of the time the mutations may run (mutation-pacer.ts); 1: back to back. */
+  mutationDuty?: number;
+  /** Tests: the pacer's clock. */
+  pacerClock?: PacerClock;
 }
 
 interface Waiting {
@@ -108,6 +113,7 @@ export class ClickHouseEraser {
   private readonly gatherMs: number;
   private readonly maxConditionChars: number;
   private readonly maxMutations: number;
+  private readonly pacer: MutationPacer;
 
   constructor(
     private readonly clickhouse: ClickHouseClient,
@@ -118,6 +124,7 @@ export class ClickHouseEraser {
     this.gatherMs = options.gatherMs ?? 50;
     this.maxConditionChars = options.maxConditionChars ?? 96 * 1024;
     this.maxMutations = options.maxMutations ?? 1;
+    this.pacer = new MutationPacer(options.mutationDuty ?? 1, options.pacerClock);
   }
 
   /** Deletes the subject's rows of one table: removed (the first count) and the follow-up count. */
@@ -203,7 +210,7 @@ export class ClickHouseEraser {
     if (this.running >= this.maxMutations) await new Promise<void>((r) => this.slots.push(r));
     else this.running++;
     try {
-      await mutate();
+      await this.pacer.run(mutate);
     } finally {
       const next = this.slots.shift();
       if (next !== undefined) next();

@@ -120,7 +120,7 @@ export const privacyService = defineStreamProcessor<'requests', 'receipts', Priv
       graph: new IdentityGraph(redis),
       clickhouse,
       database,
-      eraser: new ClickHouseEraser(clickhouse, database),
+      eraser: new ClickHouseEraser(clickhouse, database, { mutationDuty: config.CDP_PRIVACY_MUTATION_DUTY }),
       lookups: new SubjectLookups(clickhouse, database),
       suppression: new SuppressionList(redis),
       stores: registry.all(),
