@@ -32,8 +32,8 @@ export class MutationPacer {
     try {
       return await mutation();
     } finally {
-      const took = this.clock.now() - started;
-      this.nextAt = this.clock.now() + took * (1 / this.duty - 1);
+      const ended = this.clock.now();
+      this.nextAt = ended + (ended - started) * (1 / this.duty - 1);
     }
   }
 }

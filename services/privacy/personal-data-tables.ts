@@ -3,7 +3,7 @@
 // table of a migrated database and fails on a table in neither list, so a new table cannot be added
 // without saying which it is. Engines that add tables (segments, consent, deliveries, journeys)
 // register them here.
-import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
+import { sqlIdentifier, sqlInList, sqlString } from '../common/clickhouse/escape-sql';
 
 /** Whom a request is about, as the conditions need it. */
 export interface SubjectKeys {
@@ -29,8 +29,7 @@ export interface PersonalDataTable {
   orderBy?: string;
 }
 
-const list = (values: readonly string[]): string =>
-  values.length === 0 ? "('')" : `(${values.map(sqlString).join(', ')})`;
+const list = (values: readonly string[]): string => (values.length === 0 ? "('')" : sqlInList(values));
 
 const byProfile =
   (column = 'profile_id') =>

@@ -5,8 +5,8 @@
 // Look-ups made within `waitMs` of each other share one query per table and tenant (dataloader).
 // Nothing is cached: a second look-up of the same profile (after a block) must see new rows.
 import DataLoader from 'dataloader';
-import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
-import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
+import { queryRows, type ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import { sqlIdentifier, sqlInList, sqlString } from '../common/clickhouse/escape-sql';
 import { privacyClickHouseQueries } from './privacy-metrics';
 
 export interface SubjectLookupOptions {
@@ -30,8 +30,6 @@ function byTenant(keys: readonly string[]): Map<string, string[]> {
   }
   return groups;
 }
-
-const inList = (values: readonly string[]) => `(${values.map(sqlString).join(', ')})`;
 
 export class SubjectLookups {
   private readonly merged: DataLoader<string, string[]>;
@@ -67,15 +65,14 @@ export class SubjectLookups {
 
   private async rows<T>(query: string): Promise<T[]> {
     privacyClickHouseQueries.inc({ kind: 'lookup' });
-    const rs = await this.clickhouse.query({ query, format: 'JSONEachRow' });
-    return rs.json<T>();
+    return queryRows<T>(this.clickhouse, query);
   }
 
   private async loadMerged(keys: readonly string[]): Promise<string[][]> {
     const found = new Map<string, string[]>();
     for (const [tenant, roots] of byTenant(keys)) {
       const rows = await this.rows<{ root: string; old: string }>(
-        `SELECT override_profile_id AS root, old_profile_id AS old FROM ${this.db}.profile_overrides FINAL WHERE tenant = ${sqlString(tenant)} AND override_profile_id IN ${inList(roots)}`,
+        `SELECT override_profile_id AS root, old_profile_id AS old FROM ${this.db}.profile_overrides FINAL WHERE tenant = ${sqlString(tenant)} AND override_profile_id IN ${sqlInList(roots)}`,
       );
       for (const row of rows) append(found, keyOf(tenant, row.root), [row.old]);
     }
@@ -85,7 +82,7 @@ export class SubjectLookups {
   private async loadHeld(keys: readonly string[]): Promise<string[][]> {
     const found = new Map<string, string[]>();
     for (const [tenant, ids] of byTenant(keys)) {
-      const where = `tenant = ${sqlString(tenant)} AND profile_id IN ${inList(ids)}`;
+      const where = `tenant = ${sqlString(tenant)} AND profile_id IN ${sqlInList(ids)}`;
       const [owned, listed] = await Promise.all([
         this.rows<{ profile_id: string; identifier: string }>(
           `SELECT profile_id, identifier FROM ${this.db}.identities FINAL WHERE ${where}`,

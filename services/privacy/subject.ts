@@ -2,7 +2,7 @@
 // (Redis merge history and ClickHouse profile_overrides), and every identifier any of them holds.
 // Only the graph's own links count: a person sharing an email with the subject but never merged
 // with it is not part of the subject.
-import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import { queryRows, type ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
 import type { IdentityGraph } from '../identity-resolver/identity-graph';
 import type { SubjectKeys } from './personal-data-tables';
@@ -11,11 +11,6 @@ import type { SubjectLookups } from './subject-lookups';
 export interface Subject extends SubjectKeys {
   /** The live profile (first of profileIds). */
   profileId: string;
-}
-
-async function rows<T>(clickhouse: ClickHouseClient, query: string): Promise<T[]> {
-  const rs = await clickhouse.query({ query, format: 'JSONEachRow' });
-  return rs.json<T>();
 }
 
 export interface SubjectSources {
@@ -54,17 +49,17 @@ export async function findSubject(
     // Redis does not know it (rebuilt, or a stale row): ClickHouse's latest owner, then its survivor.
     const owner =
       'identifier' in name
-        ? await rows<{ profile_id: string }>(
+        ? await queryRows<{ profile_id: string }>(
             sources.clickhouse,
             `SELECT profile_id FROM ${db}.identities FINAL WHERE tenant = ${t} AND identifier = ${sqlString(name.identifier)} LIMIT 1`,
           )
-        : await rows<{ profile_id: string }>(
+        : await queryRows<{ profile_id: string }>(
             sources.clickhouse,
             `SELECT profile_id FROM ${db}.profiles FINAL WHERE tenant = ${t} AND profile_id = ${sqlString(name.profileId)} LIMIT 1`,
           );
     const owned = owner[0]?.profile_id;
     if (owned === undefined || owned === '') return null;
-    const survivor = await rows<{ override_profile_id: string }>(
+    const survivor = await queryRows<{ override_profile_id: string }>(
       sources.clickhouse,
       `SELECT override_profile_id FROM ${db}.profile_overrides FINAL WHERE tenant = ${t} AND old_profile_id = ${sqlString(owned)} LIMIT 1`,
     );

@@ -1,6 +1,6 @@
 // The profile API's two ClickHouse reads: a profile's events (mapped through profile_overrides like events_resolved, so events sent before
 // a merge belong to the survivor) and its current segment memberships.
-import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import { queryRows, type ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { encodeCursor, eventsSql, mergedIdsSql, segmentsSql, type EventsQuery } from './events-query';
 
 export interface ProfileEvent {
@@ -47,14 +47,6 @@ function json(text: string): unknown {
   }
 }
 
-// FORMAT JSON: one text, one JSON.parse. JSONEachRow goes through the client's row stream, whose
-// pipeline ends by aborting a controller (an AbortError with its stack) on every query: a third of a
-// millisecond of CPU per query, more than parsing a page.
-async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
-  const rs = await client.query({ query, format: 'JSON' });
-  return (await rs.json<T>()).data;
-}
-
 /** The ids merged into `profileId` per profile_overrides (the events_resolved view's mapping). */
 export async function readMergedIds(
   client: ClickHouseClient,
@@ -62,12 +54,12 @@ export async function readMergedIds(
   tenant: string,
   profileId: string,
 ): Promise<string[]> {
-  const found = await rows<{ id: string }>(client, mergedIdsSql(database, tenant, profileId));
+  const found = await queryRows<{ id: string }>(client, mergedIdsSql(database, tenant, profileId));
   return found.map((r) => r.id);
 }
 
 export async function readEventsPage(client: ClickHouseClient, q: EventsQuery): Promise<EventsPage> {
-  const found = await rows<EventRow>(client, eventsSql(q));
+  const found = await queryRows<EventRow>(client, eventsSql(q));
   const page = found.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
@@ -101,7 +93,7 @@ export async function readSegments(
   tenant: string,
   profileId: string,
 ): Promise<SegmentMembership[]> {
-  const found = await rows<{ segment_id: string; changed: number }>(
+  const found = await queryRows<{ segment_id: string; changed: number }>(
     client,
     segmentsSql(database, tenant, profileId),
   );

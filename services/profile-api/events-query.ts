@@ -1,6 +1,6 @@
 // The SQL of the profile API's ClickHouse reads and the opaque cursor of the events route. Pure:
 // every value enters the SQL through escape-sql.ts (18.16 has no query parameters).
-import { sqlIdentifier, sqlNumber, sqlString } from '../common/clickhouse/escape-sql';
+import { sqlIdentifier, sqlInList, sqlNumber, sqlString } from '../common/clickhouse/escape-sql';
 
 /** Like Segment's profile API: without `since`, events of the last 14 days. */
 export const DEFAULT_EVENTS_WINDOW_SECONDS = 14 * 24 * 3600;
@@ -84,7 +84,7 @@ export function eventsSql(q: EventsQuery): string {
     'SELECT message_id, type, event, name, toUInt32(timestamp) AS ts, toUInt32(received_at) AS received,',
     '  properties, traits, context',
     `FROM ${sqlIdentifier(q.database)}.events`,
-    `PREWHERE profile_id IN (${q.profileIds.map(sqlString).join(', ')})`,
+    `PREWHERE profile_id IN ${sqlInList(q.profileIds)}`,
     `WHERE ${where.join('\n  AND ')}`,
     'ORDER BY timestamp DESC, message_id DESC',
     'LIMIT 1 BY message_id',

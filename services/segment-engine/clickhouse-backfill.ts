@@ -2,7 +2,7 @@
 // of the tenant (profiles FINAL, not merged, not deleted) with its snapshot version, page by page.
 // Per-trait versions (profile-state.ts) make it safe while live changes flow.
 import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
-import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
+import { sqlIdentifier, sqlInList, sqlString } from '../common/clickhouse/escape-sql';
 
 export interface ProfileTraitsRow {
   profileId: string;
@@ -62,7 +62,7 @@ export async function* eventsOfTenant(
 ): AsyncGenerator<Map<string, HistoryEvent[]>> {
   if (names.length === 0) return;
   const db = sqlIdentifier(database);
-  const filter = `tenant = ${sqlString(tenant)} AND event IN (${names.map(sqlString).join(', ')})`;
+  const filter = `tenant = ${sqlString(tenant)} AND event IN ${sqlInList(names)}`;
   let after = '';
   for (;;) {
     const ids = await (

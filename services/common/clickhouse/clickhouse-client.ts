@@ -22,6 +22,15 @@ export function createClickHouse(
   });
 }
 
+// FORMAT JSON: one text, one JSON.parse. JSONEachRow goes through the client's row stream, whose
+// pipeline ends by aborting a controller (an AbortError with its stack) on every query: a third of a
+// millisecond of CPU per query, more than parsing a page.
+/** The rows a SELECT returns, as objects. */
+export async function queryRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  const rs = await client.query({ query, format: 'JSON' });
+  return (await rs.json<T>()).data;
+}
+
 export async function serverVersion(client: ClickHouseClient): Promise<string> {
   const rs = await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
   const rows = await rs.json<{ v: string }>();

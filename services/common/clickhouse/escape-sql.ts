@@ -14,6 +14,12 @@ export function sqlString(value: string): string {
   return `${out}'`;
 }
 
+/** `(a, b, ...)` of string literals, for `IN`; an empty list has no such text. */
+export function sqlInList(values: readonly string[]): string {
+  if (values.length === 0) throw new Error('empty list for SQL IN');
+  return `(${values.map(sqlString).join(', ')})`;
+}
+
 /** A number literal; rejects NaN and infinities, which have no portable literal. */
 export function sqlNumber(value: number): string {
   if (!Number.isFinite(value)) throw new Error(`not a finite number for SQL: ${value}`);
