@@ -19,7 +19,7 @@ import { renderCostPlot } from './report/cost-plot';
 import { formatTable, SUMMARY_HEADER, summaryRows, type BenchSummary } from './report/results-table';
 import { TARGETS } from './report/targets';
 import { runE2eLatency, type E2eLatencyResult } from './stages/e2e-latency';
-import { runImportRate, type ImportRateResult } from './stages/import-rate';
+import { runImportRateInChild, type ImportRateResult } from './stages/import-rate';
 import { runPipeline, type PipelineRunResult } from './stages/pipeline-run';
 import { runSegmentBench, segmentBenchRows, type SegmentBenchResult } from './stages/segment-engine-run';
 import { activationRows, journeyRows, privacyRows, profileApiRows } from './report/capability-rows';
@@ -357,10 +357,10 @@ async function runStages(
     process.stderr.write(
       `bench: --- cdp import of a ${options.importRows.toLocaleString('en-US')}-row CSV ---\n`,
     );
-    importRate = await runImportRate(config, { rows: options.importRows });
+    importRate = await runImportRateInChild(options.importRows);
     const c = importRate.machine_cpu;
     process.stderr.write(
-      `bench: import: ${importRate.rows_per_s.toLocaleString('en-US')} rows/s over ${importRate.seconds} s; CPU s: this process ${c.bench}, Kafka ${c.kafka}, ClickHouse ${c.clickhouse}, Redis ${c.redis}, other ${c.other}\n`,
+      `bench: import: ${importRate.rows_per_s.toLocaleString('en-US')} rows/s over ${importRate.seconds} s; CPU s: the import process ${c.bench}, Kafka ${c.kafka}, ClickHouse ${c.clickhouse}, Redis ${c.redis}, other ${c.other}\n`,
     );
   }
   let segments: SegmentBenchResult | null = null;

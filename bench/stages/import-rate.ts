@@ -10,12 +10,16 @@
 // As `cdp import` runs it: a worker thread reads, maps, checks and encodes, record batches are not
 // compressed; `--compression gzip` and `--one-thread` measure the alternatives.
 //
+// `make bench` runs it in a process of its own (runImportRateInChild), as a user runs `cdp import`:
+// the bench process's heap (the populations, earlier stages) is not the import's.
+//
 //   node dist/bench/stages/import-rate.js [--rows 1000000] [--compression none|gzip] [--one-thread]
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { AvroCodec } from '../../services/common/codec/avro-codec';
 import { loadConfig, type Config } from '../../services/common/config';
 import { applyTopics } from '../../services/common/kafka/apply-topics';
@@ -175,6 +179,17 @@ export async function runImportRate(config: Config, options: ImportRateOptions):
     await admin.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** runImportRate in a child process; its progress lines go to this process's stderr. */
+export async function runImportRateInChild(rows: number): Promise<ImportRateResult> {
+  const execArgv = __filename.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = promisify(execFile)(process.execPath, [...execArgv, __filename, '--rows', String(rows)], {
+    encoding: 'utf8',
+  });
+  child.child.stderr?.pipe(process.stderr);
+  const { stdout } = await child;
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ImportRateResult;
 }
 
 if (require.main === module) {
