@@ -56,7 +56,7 @@ test-integration: up topics migrate ## integration and end-to-end tests against 
 	@# kafkajs logs every refused connection at error level; the outage tests cause many on purpose.
 	CDP_LOG_LEVEL=$${CDP_LOG_LEVEL:-fatal} npx jest --selectProjects integration --runInBand
 
-test-chaos: up topics migrate ## crash test: the resolver SIGKILLed >= 20 times and its Redis connections killed under a merge-heavy stream (~3 min)
+test-chaos: up topics migrate ## crash tests: the resolver SIGKILLed >= 20 times under a merge-heavy stream; the segment engine, privacy service and ClickHouse sink SIGKILLed mid-work (~5 min)
 	CDP_LOG_LEVEL=$${CDP_LOG_LEVEL:-fatal} npx jest --selectProjects chaos --runInBand
 
 test: lint typecheck test-unit test-compat test-integration test-chaos ## everything CI runs

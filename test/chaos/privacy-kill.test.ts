@@ -2,8 +2,6 @@
 // first stores were cleaned, before the receipt. A new process of the same group completes the
 // request from its recorded progress and the receipt is emitted exactly once, with the first run's
 // counts.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
 import { tenantDirectory } from '../../services/common/tenants';
 import { requestKey } from '../../services/privacy/request-progress';
@@ -18,38 +16,19 @@ import {
   type PrivacyStack,
 } from '../support/privacy-stack';
 import { deleteTopics, testKafka, uniqueName, waitFor } from '../support/real-stack';
+import { startServiceChild, type ServiceChild } from '../support/service-child';
 
 jest.setTimeout(300_000);
 
 const kafka = testKafka();
 let stack: PrivacyStack;
 let topics: Awaited<ReturnType<typeof privateTopics<'requests', 'receipts', unknown>>>;
-const children: ChildProcess[] = [];
+const children: ServiceChild[] = [];
 
-function startChild(settings: PrivacyChildSettings): { proc: ChildProcess; member: Promise<void> } {
-  // tsx as a loader, not its CLI: a SIGKILL of the CLI would leave the grandchild running.
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(__dirname, '../support/privacy-child.ts'), JSON.stringify(settings)],
-    {
-      cwd: path.resolve(__dirname, '../..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CDP_LOG_LEVEL: 'fatal' },
-    },
-  );
-  children.push(proc);
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const member = new Promise<void>((resolve, reject) => {
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('member\n')) resolve();
-    });
-    proc.on('exit', (code) => reject(new Error(`privacy child exited (${code}) before joining: ${stderr}`)));
-  });
-  member.catch(() => undefined);
-  return { proc, member };
+function startChild(settings: PrivacyChildSettings): ServiceChild {
+  const child = startServiceChild('privacy-child.ts', settings, { logLevel: 'fatal' });
+  children.push(child);
+  return child;
 }
 
 beforeAll(async () => {
@@ -58,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of children) await c.kill();
   if (topics) await deleteTopics(kafka, [topics.inputs.requests, topics.outputs.receipts, topics.dlq]);
   await stack?.close();
 });
@@ -110,7 +89,7 @@ test('killed mid-delete, the request completes after a restart and its receipt i
     sessionTimeoutMs: 6000,
   };
   const first = startChild(settings);
-  await first.member;
+  await first.ready;
   const request = privacyRequest(tenant, 'delete', 'user_id:u-kim');
   await sendRequest(stack, request, topics.inputs.requests);
 
@@ -124,12 +103,12 @@ test('killed mid-delete, the request completes after a restart and its receipt i
     },
     120_000,
   );
-  first.proc.kill('SIGKILL');
+  await first.kill();
   expect(atKill.receipt).toBeUndefined();
   expect(JSON.parse(atKill['step:redis:identity-graph']!).removed).toBeGreaterThan(0);
 
   const second = startChild(settings);
-  await second.member;
+  await second.ready;
   const receipts = await waitFor(
     'the receipt',
     async () => {
@@ -153,5 +132,5 @@ test('killed mid-delete, the request completes after a restart and its receipt i
   );
   expect(byStore.get('clickhouse:events')).toMatchObject({ removed: 42, remaining: 0 });
   expect(await count(`SELECT count() AS n FROM ${db}.events`)).toBe(0);
-  second.proc.kill('SIGTERM');
+  await second.stop();
 });

@@ -2,7 +2,6 @@
 // after midnight passes on its clock (while its timer exits profiles by time). Once drained: every
 // change is there once per version (gap-free), any change id repeated carries the same bytes, and
 // every exit by time happened: a restart loses no pending expiry and emits no second version.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { segmentMembership } from '../../services/common/streams/segment-members
 import { deleteTenantSegmentState } from '../../services/segment-engine/segment-state-store';
 import { config, createTopics, deleteTopics, testKafka, uniqueName } from '../support/real-stack';
 import type { SegmentEngineChildSettings } from '../support/segment-engine-child';
+import { startServiceChild, type ServiceChild } from '../support/service-child';
 import { DAY, trackEvent } from '../support/segment-fixtures';
 
 jest.setTimeout(600_000);
@@ -28,41 +28,7 @@ const redis = new Redis(config.CDP_REDIS_URL);
 const tenant = uniqueName('segchaos').replace(/[^a-z0-9_-]/gi, '_');
 const T0 = Date.UTC(2026, 0, 10, 12);
 
-interface Child {
-  process: ChildProcess;
-  member: Promise<void>;
-  exited: Promise<number | null>;
-}
-
-function startChild(settings: SegmentEngineChildSettings): Child {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(__dirname, '../support/segment-engine-child.ts'), JSON.stringify(settings)],
-    { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
-  );
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const member = new Promise<void>((resolve, reject) => {
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('member\n')) resolve();
-    });
-    void exited.then((code) =>
-      reject(new Error(`segment engine child exited (${code}) before joining: ${stderr}`)),
-    );
-  });
-  member.catch(() => undefined);
-  return { process: proc, member, exited };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function kill(child: Child): Promise<void> {
-  child.process.kill('SIGKILL');
-  await child.exited;
-}
 
 async function readAll<T>(
   topic: string,
@@ -100,7 +66,8 @@ test('kill -9 during events and right after midnight: no lost expiry, no second 
   await createTopics(kafka, [...Object.values(settings.outputs), settings.dlq, settings.definitionsTopic], 1);
   const producer = await createProducer(kafka, { maxRequestBytes: 1_000_000 });
   fs.writeFileSync(settings.clockFile, String(T0));
-  let child: Child | undefined;
+  const startChild = () => startServiceChild('segment-engine-child.ts', settings);
+  let child: ServiceChild | undefined;
   try {
     const definitions = [
       { kind: 'segment', id: 'recent', condition: { event: 'A', within_days: 1 } },
@@ -116,8 +83,8 @@ test('kill -9 during events and right after midnight: no lost expiry, no second 
         ),
       ]);
 
-    child = startChild(settings);
-    await child.member;
+    child = startChild();
+    await child.ready;
     // Two events per profile, in batches, with kills in between.
     const batches = 10;
     const killAt = new Set(
@@ -138,9 +105,9 @@ test('kill -9 during events and right after midnight: no lost expiry, no second 
       await producer.send(messages);
       if (killAt.has(b)) {
         await sleep(50 + Math.random() * 400);
-        await kill(child);
-        child = startChild(settings);
-        await child.member;
+        await child.kill();
+        child = startChild();
+        await child.ready;
       }
     }
     const membership = () =>
@@ -158,12 +125,11 @@ test('kill -9 during events and right after midnight: no lost expiry, no second 
     // Midnight passes: the timer exits every profile from `recent`; it is killed while at it.
     fs.writeFileSync(settings.clockFile, String((Math.floor(T0 / DAY) + 1) * DAY + 1000));
     await sleep(150 + Math.random() * 200);
-    await kill(child);
-    child = startChild(settings);
-    await child.member;
+    await child.kill();
+    child = startChild();
+    await child.ready;
     await waitUntil('every exit by time', async () => (await distinct()) >= 3 * PROFILES);
-    child.process.kill('SIGTERM');
-    await child.exited;
+    await child.stop();
     child = undefined;
 
     const problems: string[] = [];
@@ -212,7 +178,7 @@ test('kill -9 during events and right after midnight: no lost expiry, no second 
       `segment engine crash test: ${PROFILES} profiles, ${killAt.size + 1} kills, ${m.length} membership records (${await distinct()} distinct)\n`,
     );
   } finally {
-    if (child) await kill(child);
+    if (child) await child.kill();
     await producer.disconnect();
     await deleteTopics(kafka, topics);
     await deleteTenantSegmentState(redis, tenant);

@@ -1,5 +1,7 @@
 // The journey engine in a process of its own, for the kill -9 test: started on the topics, group
 // and tenant given as one JSON argument. Prints "member" once its consumer holds partitions.
+import type { RunningProcessor } from '../../services/common/runtime/stream-processor';
+import { runChild } from './child-lifecycle';
 import { loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/logger';
 import { tenantDirectory } from '../../services/common/tenants';
@@ -17,7 +19,7 @@ export interface JourneyEngineChildSettings {
   sessionTimeoutMs: number;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<RunningProcessor> {
   const s = JSON.parse(process.argv[2] ?? '') as JourneyEngineChildSettings;
   const config = loadConfig();
   const running = await journeyEngine.startWith(
@@ -39,16 +41,7 @@ async function main(): Promise<void> {
       },
     },
   );
-  const announce = setInterval(() => {
-    const consumer = running.runner.state();
-    if (consumer.member && Object.values(consumer.partitions).some((p) => p.length > 0)) {
-      clearInterval(announce);
-      process.stdout.write('member\n');
-    }
-  }, 50);
+  return running;
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`journey-engine-child failed to start: ${String(err)}\n`);
-  process.exit(1);
-});
+runChild('journey-engine-child', main);

@@ -1,6 +1,8 @@
 // The privacy service in a process of its own, for the kill test (test/chaos): started on the
 // topics, group and options given as one JSON argument. Prints "member" once its consumer holds
 // partitions, so the test sends the request to a member that is ready.
+import type { RunningProcessor } from '../../services/common/runtime/stream-processor';
+import { runChild } from './child-lifecycle';
 import { loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/logger';
 import type { ProcessorTopics } from '../../services/common/runtime/stream-processor';
@@ -15,7 +17,7 @@ export interface PrivacyChildSettings {
   sessionTimeoutMs: number;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<RunningProcessor> {
   const settings = JSON.parse(process.argv[2] ?? '') as PrivacyChildSettings;
   const config = loadConfig();
   const running = await privacyService.startWith(
@@ -32,20 +34,7 @@ async function main(): Promise<void> {
       options: { ...settings.options, tenants: tenantDirectory(settings.tenants) },
     },
   );
-  const announce = setInterval(() => {
-    const consumer = running.runner.state();
-    if (consumer.member && Object.values(consumer.partitions).some((p) => p.length > 0)) {
-      clearInterval(announce);
-      process.stdout.write('member\n');
-    }
-  }, 50);
-  process.once('SIGTERM', () => {
-    clearInterval(announce);
-    void running.stop().then(() => process.exit(0));
-  });
+  return running;
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`privacy-child failed to start: ${String(err)}\n`);
-  process.exit(1);
-});
+runChild('privacy-child', main);

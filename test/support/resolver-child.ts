@@ -2,6 +2,8 @@
 // private topics, group and tenant given as one JSON argument, with a Redis connection name of the
 // run's own so the test can CLIENT KILL exactly this process's connections. Prints "member" once
 // the consumer holds partitions, so the test kills it while it works, not while it joins.
+import type { RunningProcessor } from '../../services/common/runtime/stream-processor';
+import { runChild } from './child-lifecycle';
 import { loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/logger';
 import { tenantDirectory } from '../../services/common/tenants';
@@ -29,7 +31,7 @@ export function namedRedisUrl(url: string, name: string): string {
   return named.toString();
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<RunningProcessor> {
   const settings = JSON.parse(process.argv[2] ?? '') as ResolverChildSettings;
   const config = loadConfig();
   const { input, dlq, ...outputs } = settings.topics;
@@ -52,23 +54,7 @@ async function main(): Promise<void> {
       }),
     },
   );
-  const announce = setInterval(() => {
-    const consumer = running.runner.state();
-    if (consumer.member && Object.values(consumer.partitions).some((p) => p.length > 0)) {
-      clearInterval(announce);
-      process.stdout.write('member\n');
-    }
-  }, 50);
-  const stop = async () => {
-    clearInterval(announce);
-    await running.stop();
-    process.stdout.write('stopped\n');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
+  return running;
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`resolver-child failed to start: ${String(err)}\n`);
-  process.exit(1);
-});
+runChild('resolver-child', main);

@@ -1,6 +1,8 @@
 // The segment engine in a process of its own, for its crash test (test/chaos): started on the private
 // topics and group given as one JSON argument. Its clock is the number in `clockFile` (read every
 // 50 ms), so the test moves time across kills. Prints "member" once the consumer holds partitions.
+import type { RunningProcessor } from '../../services/common/runtime/stream-processor';
+import { runChild } from './child-lifecycle';
 import fs from 'node:fs';
 import { loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/logger';
@@ -16,12 +18,12 @@ export interface SegmentEngineChildSettings {
   sessionTimeoutMs: number;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<RunningProcessor> {
   const settings = JSON.parse(process.argv[2] ?? '') as SegmentEngineChildSettings;
   const config = loadConfig();
   const readClock = () => Number(fs.readFileSync(settings.clockFile, 'utf8'));
   let now = readClock();
-  const clock = setInterval(() => (now = readClock()), 50);
+  setInterval(() => (now = readClock()), 50);
   const running = await startSegmentEngine(
     {
       ...config,
@@ -40,21 +42,7 @@ async function main(): Promise<void> {
       tickMs: 100,
     },
   );
-  const announce = setInterval(() => {
-    const consumer = running.runner.state();
-    if (consumer.member && Object.values(consumer.partitions).some((p) => p.length > 0)) {
-      clearInterval(announce);
-      process.stdout.write('member\n');
-    }
-  }, 50);
-  process.once('SIGTERM', () => {
-    clearInterval(announce);
-    clearInterval(clock);
-    void running.stop().then(() => process.exit(0));
-  });
+  return running;
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`segment-engine-child failed to start: ${String(err)}\n`);
-  process.exit(1);
-});
+runChild('segment-engine-child', main);

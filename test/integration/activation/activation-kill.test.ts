@@ -2,14 +2,13 @@
 // arrives, each idempotency id is accepted once by the receiver (which, like a Standard Webhooks
 // receiver, drops a repeat of an id it accepted), in order per profile. Repeats the receiver saw
 // (a request answered 200 whose settle the kill cut off) are printed.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { segmentMembership } from '../../../services/common/streams/segment-membership';
 import { activation } from '../../../services/activation/main';
 import { privateTopics } from '../../support/processor-harness';
 import { startActivationStack, type ActivationStack } from '../../support/activation-stack';
 import type { ActivationChildSettings } from '../../support/activation-child';
 import { deleteTopics, testKafka, uniqueName, waitFor } from '../../support/real-stack';
+import { startServiceChild, type ServiceChild } from '../../support/service-child';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../bench/stages/webhook-receiver';
 
 jest.setTimeout(240_000);
@@ -18,28 +17,13 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const kafka = testKafka();
 let stack: ActivationStack;
 let receiver: WebhookReceiver;
-let child: ChildProcess | undefined;
+let child: ServiceChild | undefined;
 let topicNames: string[] = [];
 
-function startChild(settings: ActivationChildSettings): Promise<ChildProcess> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(__dirname, '../../support/activation-child.ts'), JSON.stringify(settings)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString('utf8').includes('started')) resolve(proc);
-    });
-    proc.once('exit', (code) => reject(new Error(`activation child exited with ${String(code)}`)));
-  });
-}
-
-async function kill(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGKILL');
-  await exited;
+async function startChild(settings: ActivationChildSettings): Promise<ServiceChild> {
+  const started = startServiceChild('activation-child.ts', settings, { readyLine: 'started' });
+  await started.ready;
+  return started;
 }
 
 beforeAll(async () => {
@@ -48,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child) await kill(child);
+  await child?.kill();
   await receiver?.stop();
   await stack?.stop();
   await deleteTopics(kafka, topicNames);
@@ -93,7 +77,7 @@ it('loses nothing and accepts no id twice across a kill -9', async () => {
     async () => ((await receiver.log()).length >= expected / 4 ? true : undefined),
     60_000,
   );
-  await kill(child);
+  await child.kill();
   const atKill = (await receiver.log()).length;
   child = await startChild(settings);
 

@@ -28,6 +28,7 @@ import {
   uniqueName,
   waitFor,
 } from '../../support/real-stack';
+import { profileSnapshotRecord } from '../../support/profile-snapshot-record';
 import { resolvedOrderRecord } from '../../support/resolved-event-record';
 
 const kafka = testKafka();
@@ -72,21 +73,7 @@ function resolvedEvent(messageId: string, profileId: string, offsetMs: number) {
 }
 
 function snapshot(profileId: string, version: number, identifiers: string[], mergedInto: string | null) {
-  return {
-    tenant,
-    profileId,
-    version,
-    identifiers,
-    traits: JSON.stringify({ name: profileId }),
-    traitTimestamps: {},
-    mergedInto,
-    mergeCount: 0,
-    firstSeen: T,
-    lastSeen: T + version,
-    updatedAt: T + version * 1000,
-    mergedFrom: [],
-    traitState: null,
-  };
+  return profileSnapshotRecord({ tenant, profileId, version, at: T, identifiers, mergedInto });
 }
 
 function merge(loserId: string, survivorId: string, survivorVersion: number, mergedAt: number) {

@@ -2,60 +2,28 @@
 // down fire at once after the restart, each exactly once, and no action id reaches the topic twice.
 // The actions go on through activation (which stays up) to a webhook receiver process that counts
 // idempotency ids: each is accepted once and none arrives twice.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { startJourneyDelivery, type JourneyDelivery } from '../../support/journey-delivery';
 import type { JourneyEngineChildSettings } from '../../support/journey-engine-child';
 import { JourneyStack } from '../../support/journey-stack';
 import { testKafka, waitFor } from '../../support/real-stack';
+import { startServiceChild, type ServiceChild } from '../../support/service-child';
 
 jest.setTimeout(240_000);
 
 const stack = new JourneyStack(testKafka());
 const USERS = 20;
-let child: ChildProcess | undefined;
+let child: ServiceChild | undefined;
 let delivery: JourneyDelivery | undefined;
 
-function startChild(): { proc: ChildProcess; member: Promise<void> } {
+function startChild(): ServiceChild {
   const settings: JourneyEngineChildSettings = {
     ...stack.engineStart(),
     tenant: stack.tenant,
     definitionsTopic: stack.topics.definitions,
     sessionTimeoutMs: 6000,
   };
-  const proc = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(__dirname, '../../support/journey-engine-child.ts'),
-      JSON.stringify(settings),
-    ],
-    {
-      cwd: path.resolve(__dirname, '../../..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CDP_LOG_LEVEL: process.env.CDP_LOG_LEVEL ?? 'fatal' },
-    },
-  );
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const member = new Promise<void>((resolve, reject) => {
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('member\n')) resolve();
-    });
-    proc.on('exit', (code) => reject(new Error(`engine child exited (${code}): ${stderr}`)));
-  });
-  member.catch(() => undefined);
-  child = proc;
-  return { proc, member };
-}
-
-async function kill9(proc: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  proc.kill('SIGKILL');
-  await exited;
+  child = startServiceChild('journey-engine-child.ts', settings);
+  return child;
 }
 
 beforeAll(async () => {
@@ -64,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child !== undefined && child.exitCode === null) await kill9(child);
+  await child?.kill();
   await delivery?.stop();
   await stack.stop();
 });
@@ -87,7 +55,7 @@ it('fires every timer exactly once across a kill -9 and a restart', async () => 
   expect(applied.code).toBe(0);
 
   const first = startChild();
-  await first.member;
+  await first.ready;
   const users = Array.from({ length: USERS }, (_, i) => `kill-user-${i}`);
   await stack.send(
     users.map((u) => ({ type: 'track', userId: u, event: 'Signed Up', messageId: `${u}-signup` })),
@@ -98,12 +66,12 @@ it('fires every timer exactly once across a kill -9 and a restart', async () => 
     60_000,
   );
   // Every instance now waits on its 5 s timer: kill the engine and stay down past the due time.
-  await kill9(first.proc);
+  await first.kill();
   expect(stack.actions.records.filter((r) => r.message === 'reminder')).toEqual([]);
   await new Promise((r) => setTimeout(r, 7000));
 
   const second = startChild();
-  await second.member;
+  await second.ready;
   await waitFor(
     'every last call',
     async () => (stack.actions.records.length >= 3 * USERS ? true : undefined),
