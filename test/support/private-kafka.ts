@@ -53,6 +53,10 @@ export interface PrivateKafka {
   stop(): Promise<void>;
   /** Stops and removes the data. */
   destroy(): Promise<void>;
+  /** SIGSTOP: the broker keeps its connections open and answers nothing, a broker stalled. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
 }
 
 export async function createPrivateKafka(): Promise<PrivateKafka> {
@@ -127,6 +131,7 @@ export async function createPrivateKafka(): Promise<PrivateKafka> {
     if (running.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
     running.kill('SIGTERM');
+    running.kill('SIGCONT');
     const killer = setTimeout(() => running.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(killer);
@@ -136,6 +141,8 @@ export async function createPrivateKafka(): Promise<PrivateKafka> {
     brokers: [`127.0.0.1:${port}`],
     start,
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     destroy: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
