@@ -1,7 +1,7 @@
 // Reads what a merge needs from ClickHouse: the current (FINAL) profile_overrides, so the merge can
 // keep that table flat, and the loser's last profiles row. Values reach the SQL text only through
 // escape-sql.ts (18.16 has no query parameters).
-import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import { queryRows, type ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
 import type { ProfileRow } from './profile-rows';
 
@@ -21,8 +21,7 @@ export function clickHouseOverrideLookup(client: ClickHouseClient, database: str
   const table = `${sqlIdentifier(database)}.profile_overrides`;
   const profiles = `${sqlIdentifier(database)}.profiles`;
   async function column(query: string): Promise<string[]> {
-    const rs = await client.query({ query, format: 'JSONEachRow' });
-    return (await rs.json<{ v: string }>()).map((r) => r.v);
+    return (await queryRows<{ v: string }>(client, query)).map((r) => r.v);
   }
   return {
     descendantsOf: (tenant, profileId) =>
@@ -36,13 +35,12 @@ export function clickHouseOverrideLookup(client: ClickHouseClient, database: str
         )
       )[0],
     profileOf: async (tenant, profileId) => {
-      const rs = await client.query({
-        query: `SELECT ${PROFILE_COLUMNS} FROM ${profiles} FINAL WHERE tenant = ${sqlString(tenant)} AND profile_id = ${sqlString(profileId)}`,
-        format: 'JSONEachRow',
-      });
-      const row = (
-        await rs.json<Omit<ProfileRow, 'version' | 'is_deleted'> & { version: string; is_deleted: number }>()
-      )[0];
+      const [row] = await queryRows<
+        Omit<ProfileRow, 'version' | 'is_deleted'> & { version: string; is_deleted: number }
+      >(
+        client,
+        `SELECT ${PROFILE_COLUMNS} FROM ${profiles} FINAL WHERE tenant = ${sqlString(tenant)} AND profile_id = ${sqlString(profileId)}`,
+      );
       // UInt64 comes back as a quoted string in JSON; the row goes back in as a number.
       return row && { ...row, version: Number(row.version), is_deleted: Number(row.is_deleted) };
     },

@@ -11,7 +11,7 @@
 // and counted again in one query; a table where none of them has rows gets no mutation at all; at
 // most `maxMutations` mutations of this process run at once, and they run at most `mutationDuty` of
 // the time (mutation-pacer.ts). Each request still gets its own counts, as if erased alone.
-import type { ClickHouseClient } from '../common/clickhouse/clickhouse-client';
+import { queryRows, type ClickHouseClient } from '../common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../common/clickhouse/escape-sql';
 import { whereAnySubject, type PersonalDataTable, type SubjectKeys } from './personal-data-tables';
 import { MutationPacer, type PacerClock } from './mutation-pacer';
@@ -36,21 +36,19 @@ export async function countEach(
   privacyClickHouseQueries.inc({ kind: 'count' });
   // Each countIf tests only the rows the one-set-per-list WHERE let through: the subjects' own.
   const counts = subjects.map((s, i) => `countIf(${table.where(s)}) AS n${i}`);
-  const rs = await clickhouse.query({
-    query: `SELECT ${counts.join(', ')} FROM ${sqlIdentifier(database)}.${sqlIdentifier(table.table)} WHERE ${whereAnySubject(table, subjects)}`,
-    format: 'JSONEachRow',
-  });
-  const row = (await rs.json<Record<string, string | number>>())[0] ?? {};
+  const [row = {}] = await queryRows<Record<string, string | number>>(
+    clickhouse,
+    `SELECT ${counts.join(', ')} FROM ${sqlIdentifier(database)}.${sqlIdentifier(table.table)} WHERE ${whereAnySubject(table, subjects)}`,
+  );
   return subjects.map((_, i) => Number(row[`n${i}`] ?? 0));
 }
 
 async function unfinishedMutations(clickhouse: ClickHouseClient, database: string, table: string) {
   privacyClickHouseQueries.inc({ kind: 'poll' });
-  const rs = await clickhouse.query({
-    query: `SELECT count() AS n FROM system.mutations WHERE database = ${sqlString(database)} AND table = ${sqlString(table)} AND is_done = 0`,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{ n: string | number }>();
+  const rows = await queryRows<{ n: string | number }>(
+    clickhouse,
+    `SELECT count() AS n FROM system.mutations WHERE database = ${sqlString(database)} AND table = ${sqlString(table)} AND is_done = 0`,
+  );
   return Number(rows[0]?.n ?? 0);
 }
 

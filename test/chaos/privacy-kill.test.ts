@@ -2,6 +2,7 @@
 // first stores were cleaned, before the receipt. A new process of the same group completes the
 // request from its recorded progress and the receipt is emitted exactly once, with the first run's
 // counts.
+import { queryRows } from '../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
 import { tenantDirectory } from '../../services/common/tenants';
 import { requestKey } from '../../services/privacy/request-progress';
@@ -70,10 +71,7 @@ test('killed mid-delete, the request completes after a restart and its receipt i
   });
   await stack.bed.publisher.publish(events as never);
   const count = async (sql: string) =>
-    Number(
-      (await (await stack.clickhouse.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]
-        ?.n ?? 0,
-    );
+    Number((await queryRows<{ n: string }>(stack.clickhouse, sql))[0]?.n ?? 0);
   await waitFor('Kim in ClickHouse', async () =>
     (await count(`SELECT count() AS n FROM ${db}.events WHERE tenant = ${sqlString(tenant)}`)) === 42
       ? true

@@ -6,13 +6,11 @@
 //
 // Seeded: CDP_CHAOS_SEED replays the same stream and kill moments (timing still varies); the seed is
 // in the summary line. CDP_CHAOS_PEOPLE and CDP_CHAOS_KILLS size the run.
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import type Redis from 'ioredis';
 import { createSeededRandom, type SeededRandom } from '../../bench/population/seeded-random';
 import { AvroCodec } from '../../services/common/codec/avro-codec';
-import { createClickHouse } from '../../services/common/clickhouse/clickhouse-client';
+import { createClickHouse, queryRows } from '../../services/common/clickhouse/clickhouse-client';
 import { sqlIdentifier, sqlString } from '../../services/common/clickhouse/escape-sql';
 import { loadMigrations, migrate } from '../../services/common/clickhouse/migrator';
 import { readTopicToEnd } from '../../services/common/kafka/read-to-end';
@@ -32,6 +30,7 @@ import {
 import { mergeHeavyStream, type MergeHeavyStream } from '../support/merge-heavy-stream';
 import { recordCount } from '../support/raw-events';
 import type { ResolverChildSettings } from '../support/resolver-child';
+import { startServiceChild, type ServiceChild } from '../support/service-child';
 import { config, createTopics, deleteTopics, testKafka, uniqueName, waitFor } from '../support/real-stack';
 
 jest.setTimeout(600_000);
@@ -58,7 +57,7 @@ let topics: ResolverTestTopics | undefined;
 let redis: Redis;
 let publisher: EventPublisher | undefined;
 let sink: RunningService | undefined;
-let child: ResolverChild | undefined;
+let child: ServiceChild | undefined;
 
 const begun = Date.now();
 /** A few lines on stderr: a long run shows where it is (and where it hangs). */
@@ -67,49 +66,13 @@ const progress = (line: string) =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface ResolverChild {
-  process: ChildProcess;
-  /** Resolves once the child's consumer holds partitions; rejects if it exits first. */
-  member: Promise<void>;
-  exited: Promise<number | null>;
-}
-
-function startResolverChild(settings: ResolverChildSettings): ResolverChild {
-  // tsx as a loader, not its CLI: the CLI runs the script in a grandchild that a SIGKILL of the CLI
-  // would leave running.
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(__dirname, '../support/resolver-child.ts'), JSON.stringify(settings)],
-    {
-      cwd: path.resolve(__dirname, '../..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CDP_LOG_LEVEL: process.env.CDP_LOG_LEVEL ?? 'fatal' },
-    },
-  );
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const member = new Promise<void>((resolve, reject) => {
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('member\n')) resolve();
-    });
-    void exited.then((code) =>
-      reject(new Error(`resolver child exited (${code}) before joining: ${stderr}`)),
-    );
-  });
-  member.catch(() => undefined);
-  return { process: proc, member, exited };
-}
-
-async function joined(c: ResolverChild): Promise<void> {
+async function joined(c: ServiceChild): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('resolver child did not join its group within 90 s')), 90_000);
   });
   try {
-    await Promise.race([c.member, timeout]);
+    await Promise.race([c.ready, timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -134,10 +97,7 @@ async function killNamedRedisClients(client: Redis, name: string): Promise<numbe
   return killed;
 }
 
-async function rows<T>(query: string): Promise<T[]> {
-  const rs = await clickhouse.query({ query, format: 'JSONEachRow' });
-  return rs.json<T>();
-}
+const rows = <T>(query: string): Promise<T[]> => queryRows<T>(clickhouse, query);
 
 interface TopicRecord {
   key: string | null;
@@ -219,10 +179,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child && child.process.exitCode === null && child.process.signalCode === null) {
-    child.process.kill('SIGKILL');
-    await child.exited;
-  }
+  await child?.kill();
   await sink?.stop();
   await publisher?.producer.disconnect();
   await dropResolverTopics(kafka, topics);
@@ -276,7 +233,7 @@ test('SIGKILLed resolver and killed Redis connections: nothing lost, nothing sen
     (await admin.fetchTopicOffsets(resolverTopics.resolved)).reduce((n, p) => n + Number(p.high), 0);
   try {
     for (const round of stream.rounds) {
-      child = startResolverChild(settings);
+      child = startServiceChild('resolver-child.ts', settings);
       await joined(child);
       const before = await resolvedSoFar();
       await (publisher as EventPublisher).publish(round);
@@ -284,13 +241,12 @@ test('SIGKILLed resolver and killed Redis connections: nothing lost, nothing sen
       const target = random.int(1, round.length);
       const deadline = Date.now() + 15_000;
       while ((await resolvedSoFar()) - before < target && Date.now() < deadline) await sleep(20);
-      child.process.kill('SIGKILL');
-      await child.exited;
+      await child.kill();
       kills++;
       if (kills % 5 === 0) progress(`${kills} kills, ${clientKills} Redis connections killed`);
     }
     // The last life is not SIGKILLed; its Redis connections still die until it has drained.
-    child = startResolverChild(settings);
+    child = startServiceChild('resolver-child.ts', settings);
     await joined(child);
     progress(`${kills} kills; draining`);
     // Drained: the resolver committed every raw record (it commits only after its outputs and the

@@ -11,6 +11,7 @@ import { createProducer } from '../../services/common/kafka/producer';
 import { readTopicToEnd } from '../../services/common/kafka/read-to-end';
 import { profileSnapshots } from '../../services/common/streams/profile-snapshots';
 import { resolvedEvents } from '../../services/common/streams/resolved-events';
+import type { SinkTopics } from '../../services/clickhouse-sink/main';
 import { consumerLag } from '../support/consumer-lag';
 import { config, createTopics, deleteTopics, testKafka, uniqueName } from '../support/real-stack';
 import { profileSnapshotRecord } from '../support/profile-snapshot-record';
@@ -46,23 +47,24 @@ function snapshot(profileId: string, version: number) {
 }
 
 test('kill -9 while events and profiles flow: every row once after FINAL, every profile at its last version', async () => {
+  const topics: SinkTopics = {
+    events: uniqueName('test.sinkchaos.events'),
+    profiles: uniqueName('test.sinkchaos.profiles'),
+    merges: uniqueName('test.sinkchaos.merges'),
+    warnings: uniqueName('test.sinkchaos.warnings'),
+    deadLetters: uniqueName('test.sinkchaos.dead-letters'),
+    deliveries: uniqueName('test.sinkchaos.deliveries'),
+    membership: uniqueName('test.sinkchaos.membership'),
+    computed: uniqueName('test.sinkchaos.computed'),
+  };
   const settings: SinkChildSettings = {
-    topics: {
-      events: uniqueName('test.sinkchaos.events'),
-      profiles: uniqueName('test.sinkchaos.profiles'),
-      merges: uniqueName('test.sinkchaos.merges'),
-      warnings: uniqueName('test.sinkchaos.warnings'),
-      deadLetters: uniqueName('test.sinkchaos.dead-letters'),
-      deliveries: uniqueName('test.sinkchaos.deliveries'),
-      membership: uniqueName('test.sinkchaos.membership'),
-      computed: uniqueName('test.sinkchaos.computed'),
-    },
+    topics,
     database,
     groupId: uniqueName('test.sinkchaos.group'),
     dlq: uniqueName('test.sinkchaos.dlq'),
     sessionTimeoutMs: 6000,
   };
-  const inputs = Object.values(settings.topics);
+  const inputs = Object.values(topics);
   await createTopics(kafka, inputs, 3);
   await createTopics(kafka, [settings.dlq], 1);
   await migrate(clickhouse, database, loadMigrations());
@@ -80,22 +82,18 @@ test('kill -9 while events and profiles flow: every row once after FINAL, every 
         const profileId = `p${i % PROFILES}`;
         const record = resolvedOrderRecord({ tenant, messageId: `m${i}`, profileId, at: T + i, total: i });
         messages.push({
-          topic: settings.topics.events as string,
+          topic: topics.events,
           key: profileId,
-          value: await codec.encodeRecord(resolvedEvents, record, settings.topics.events as string),
+          value: await codec.encodeRecord(resolvedEvents, record, topics.events),
         });
       }
-      // Versions in order per profile (one key, one partition): batch b carries version 1 + b % 3.
+      // Versions in order per profile (one key, one partition): batches 0-2 carry versions 1-3.
       if (b < VERSIONS)
         for (let p = 0; p < PROFILES; p++)
           messages.push({
-            topic: settings.topics.profiles as string,
+            topic: topics.profiles,
             key: `p${p}`,
-            value: await codec.encodeRecord(
-              profileSnapshots,
-              snapshot(`p${p}`, b + 1),
-              settings.topics.profiles as string,
-            ),
+            value: await codec.encodeRecord(profileSnapshots, snapshot(`p${p}`, b + 1), topics.profiles),
           });
       await producer.send(messages);
       if (killAt.has(b)) {

@@ -1,11 +1,10 @@
 // The privacy service in a process of its own, for the kill test (test/chaos): started on the
 // topics, group and options given as one JSON argument. Prints "member" once its consumer holds
 // partitions, so the test sends the request to a member that is ready.
-import type { RunningProcessor } from '../../services/common/runtime/stream-processor';
 import { runChild } from './child-lifecycle';
 import { loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/logger';
-import type { ProcessorTopics } from '../../services/common/runtime/stream-processor';
+import type { ProcessorTopics, RunningProcessor } from '../../services/common/runtime/stream-processor';
 import { tenantDirectory, type TenantsFile } from '../../services/common/tenants';
 import { privacyService, type PrivacyOptions } from '../../services/privacy/main';
 

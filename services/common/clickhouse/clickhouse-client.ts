@@ -32,8 +32,7 @@ export async function queryRows<T>(client: ClickHouseClient, query: string): Pro
 }
 
 export async function serverVersion(client: ClickHouseClient): Promise<string> {
-  const rs = await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
-  const rows = await rs.json<{ v: string }>();
+  const rows = await queryRows<{ v: string }>(client, 'SELECT version() AS v');
   return rows[0]?.v ?? 'unknown';
 }
 
